@@ -1,0 +1,1 @@
+"""sciml.calculus (under construction)."""

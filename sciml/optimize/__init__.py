@@ -1,0 +1,1 @@
+"""sciml.optimize (under construction)."""

@@ -1,0 +1,1 @@
+"""sciml.pinn (under construction)."""

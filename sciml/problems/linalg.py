@@ -1,0 +1,111 @@
+"""Linear-algebra problems: a solve, eigenvalues, singular values or an inverse of a given matrix."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.linalg
+import torch
+
+from sciml.problems.base import Problem
+
+_OPERATIONS = ("solve", "eigvals", "svd", "inv")
+
+
+def _max_abs(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.complex128), np.asarray(b, dtype=np.complex128)
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: answer {a.shape}, reference {b.shape}")
+    return float(np.max(np.abs(a - b)))
+
+
+@dataclasses.dataclass(eq=False)
+class LinalgProblem(Problem):
+    """``operation`` of the matrix ``A``: ``solve`` (A x = b), ``eigvals`` (ascending by real part),
+    ``svd`` (singular values, descending; the answer's U S Vh is checked to rebuild A) or ``inv``.
+
+    References: ``exact`` (``exact`` values, SymPy-parsable strings allowed) and ``scipy``
+    (``scipy.linalg``). Error: max absolute difference.
+    """
+
+    kind = "linalg"
+    reference_labels = {"exact": "closed form", "scipy": "scipy.linalg"}
+
+    operation: str = "solve"
+    A: list = dataclasses.field(default_factory=list)
+    b: list | None = None
+    exact: list | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.operation not in _OPERATIONS:
+            raise ValueError(f"operation must be one of {_OPERATIONS}, got {self.operation!r}")
+        if (self.operation == "solve") != (self.b is not None):
+            raise ValueError("b is required for operation 'solve' and only for it")
+        if "exact" in self.tolerances and self.exact is None:
+            raise ValueError("an 'exact' reference needs the exact values: pass exact=[...]")
+
+    @property
+    def method(self) -> str:
+        return {"solve": "sciml.linalg.solve", "eigvals": "sciml.linalg.eigvals",
+                "svd": "sciml.linalg.svd", "inv": "sciml.linalg.inv"}[self.operation]
+
+    def statement(self) -> str:
+        A = np.array2string(np.asarray(self.A), separator=", ")
+        return {"solve": f"solve A x = b with A = {A}, b = {list(self.b or [])}",
+                "eigvals": f"eigenvalues of A = {A}",
+                "svd": f"singular value decomposition of A = {A}",
+                "inv": f"inverse of A = {A}"}[self.operation]
+
+    def solve(self, **options):
+        from sciml import linalg
+
+        A = torch.tensor(self.A, dtype=torch.float64)
+        if self.operation == "solve":
+            return linalg.solve(A, torch.tensor(self.b, dtype=torch.float64))
+        if self.operation == "eigvals":
+            return linalg.eigvals(A)
+        if self.operation == "svd":
+            return linalg.svd(A)
+        return linalg.inv(A)
+
+    def _answer(self, result):
+        if self.operation == "svd":
+            U, S, Vh = result
+            rebuilt = (U * S) @ Vh
+            if not torch.allclose(rebuilt, torch.tensor(self.A, dtype=S.dtype), atol=1e-10):
+                raise ValueError("the SVD factors do not rebuild A")
+            return S.numpy()
+        return result.numpy()
+
+    def _scipy(self):
+        A = np.asarray(self.A, dtype=float)
+        if self.operation == "solve":
+            return scipy.linalg.solve(A, np.asarray(self.b, dtype=float))
+        if self.operation == "eigvals":
+            w = scipy.linalg.eigvals(A)
+            return w[np.lexsort((w.imag, w.real))]
+        if self.operation == "svd":
+            return scipy.linalg.svdvals(A)
+        return scipy.linalg.inv(A)
+
+    def references(self):
+        refs = []
+        for name in self.tolerances:
+            if name == "exact":
+                value = np.asarray(self.exact)
+                refs.append(self._reference(name, lambda r, v=value: _max_abs(self._answer(r), v)))
+            else:
+                refs.append(self._reference(name, lambda r: _max_abs(self._answer(r), self._scipy())))
+        return refs
+
+    @classmethod
+    def from_spec(cls, spec, **common):
+        operation = spec.choice("operation", _OPERATIONS)
+        exact = None
+        if spec.has("exact"):
+            value = spec.get("exact")
+            exact = spec.matrix("exact") if value and isinstance(value[0], list) else spec.numbers("exact")
+        return cls(operation=operation, A=spec.matrix("A"),
+                   b=spec.numbers("b") if spec.has("b") else None, exact=exact, **common)

@@ -1,0 +1,152 @@
+"""The catalog: problem kinds, the bundled problem files, problems registered from Python, and lookup."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.resources
+from pathlib import Path
+
+from sciml.problems.base import Problem
+from sciml.problems.spec import ProblemFileError, Spec
+
+#: kind name -> "module:Class"; imported on first use so that listing kinds stays cheap
+KINDS: dict[str, str] = {
+    "derivative": "sciml.problems.derivative:DerivativeProblem",
+    "custom_function": "sciml.problems.derivative:CustomFunctionProblem",
+    "minimize": "sciml.problems.minimize:MinimizeProblem",
+    "linalg": "sciml.problems.linalg:LinalgProblem",
+    "qp": "sciml.problems.qp:QPProblem",
+    "spectrum": "sciml.problems.spectrum:SpectrumProblem",
+    "bvp": "sciml.problems.bvp:BVPProblem",
+}
+
+_registered: dict[str, Problem] = {}
+
+
+class UnknownProblemError(LookupError):
+    """No problem of that name; ``suggestions`` holds the nearest names."""
+
+    def __init__(self, name: str, suggestions: list[str]):
+        self.name, self.suggestions = name, suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"no problem named {name!r} in the catalog{hint} (see `sciml list`)")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def kind_class(kind: str) -> type[Problem]:
+    """The :class:`Problem` subclass for ``kind``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown problem kind {kind!r}; choose from {sorted(KINDS)}")
+    module, cls = KINDS[kind].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def catalog_dir():
+    """The folder of bundled problem files (``problems/`` in the source tree, ``sciml/catalog`` installed)."""
+    try:
+        return importlib.resources.files("sciml.catalog")
+    except ModuleNotFoundError:  # imported from a source checkout, not through the installed mapping
+        return Path(__file__).resolve().parents[2] / "problems"
+
+
+def _bundled_files() -> dict[str, object]:
+    files = {}
+    stack = [catalog_dir()]
+    while stack:
+        folder = stack.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir() and not entry.name.startswith(("_", ".")):
+                stack.append(entry)
+            elif entry.name.endswith(".toml"):
+                files[entry.name.removesuffix(".toml")] = entry
+    return files
+
+
+def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) -> Problem:
+    """Build a problem from a table with the file format's keys (see ``problems/README.md``)."""
+    spec = Spec(data, source)
+    kind = spec.choice("kind", KINDS)
+    cls = kind_class(kind)
+    common = {
+        "name": spec.str("name", name or ""),
+        "title": spec.str("title", ""),
+        "description": spec.str("description", ""),
+    }
+    spec.str("source", "")  # provenance, for readers of the file
+    refs = spec.table("reference", None)
+    if refs is None:
+        raise spec.error("reference", f"is required: give at least one of {sorted(cls.reference_labels)}")
+    tolerances = {}
+    for key in refs.data:
+        if key not in cls.reference_labels:
+            raise refs.error(key, f"{kind} problems have no such reference; choose from "
+                                  f"{sorted(cls.reference_labels)}")
+        tolerances[key] = refs.table(key).number("tol")
+    if not tolerances:
+        raise spec.error("reference", "is empty: give at least one reference with its tol")
+    common["tolerances"] = tolerances
+    try:
+        problem = cls.from_spec(spec, **common)
+    except ProblemFileError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise ProblemFileError(f"{source}: {exc}") from None
+    spec.check_unused()
+    return problem
+
+
+def load_file(path) -> Problem:
+    """Read one problem file (TOML). The problem's name defaults to the file's stem."""
+    spec = Spec.from_file(path)
+    return from_dict(spec.data, source=spec.source, name=Path(str(path)).stem)
+
+
+def _load_bundled(name: str, entry) -> Problem:
+    source = str(entry) if isinstance(entry, Path) else f"sciml/catalog/{entry.name}"
+    spec = Spec.from_text(entry.read_text(encoding="utf-8"), source)
+    return from_dict(spec.data, source=source, name=name)
+
+
+def register(problem: Problem, *, replace: bool = False) -> Problem:
+    """Add a problem built in Python to the registry so that :func:`load` and ``names()`` see it."""
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a sciml.problems.Problem, got {type(problem).__name__}")
+    if not problem.name:
+        raise ValueError("problem.name is empty: give the problem a name before registering it")
+    if not replace and (problem.name in _registered or problem.name in _bundled_files()):
+        raise ValueError(f"a problem named {problem.name!r} exists already; pass replace=True to override")
+    _registered[problem.name] = problem
+    return problem
+
+
+def names() -> list[str]:
+    """All problem names: bundled files and problems registered from Python, sorted."""
+    return sorted({*_bundled_files(), *_registered})
+
+
+def load(name_or_path) -> Problem:
+    """A problem by catalog name, or from a path to a problem file.
+
+    >>> load("seed_linalg_solve").kind
+    'linalg'
+    """
+    text = str(name_or_path)
+    if text in _registered:
+        return _registered[text]
+    files = _bundled_files()
+    if text in files:
+        return _load_bundled(text, files[text])
+    if text.endswith(".toml") or Path(text).is_file():
+        return load_file(text)
+    raise UnknownProblemError(text, difflib.get_close_matches(text, names(), n=3, cutoff=0.4))
+
+
+def catalog(kind: str | None = None) -> list[Problem]:
+    """Every problem of the catalog (optionally of one ``kind``), sorted by name."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose from {sorted(KINDS)}")
+    problems = [load(n) for n in names()]
+    return [p for p in problems if kind is None or p.kind == kind]

@@ -1,0 +1,1 @@
+"""sciml.qp (under construction)."""

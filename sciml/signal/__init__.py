@@ -1,0 +1,1 @@
+"""sciml.signal (under construction)."""
