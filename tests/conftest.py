@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
 # Small problems run up to 100× slower with two threads on a loaded 2-core machine.
 torch.set_num_threads(1)

@@ -21,6 +21,7 @@ from sciml.problems.registry import (
     load_file,
     names,
     register,
+    unregister,
 )
 from sciml.problems.spec import ProblemFileError, Spec
 from sciml.problems.verify import Verification, verify_problem
@@ -43,5 +44,6 @@ __all__ = [
     "names",
     "parse",
     "register",
+    "unregister",
     "verify_problem",
 ]

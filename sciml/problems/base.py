@@ -15,6 +15,17 @@ from typing import Any, ClassVar
 from sciml._result import Result
 
 
+def format_value(value) -> str:
+    """Numbers, nested lists and arrays on one line with up to 10 significant digits: ``[[3, 1], [1, 2]]``."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Reference:
     """An independent reference for a problem.

@@ -32,6 +32,8 @@ def parse(text, *, where: str = "expression", symbols=None) -> sympy.Expr:
             raise ExpressionError(f"{where}: SymPy cannot parse {text!r} ({type(exc).__name__}: {exc})") from None
         except Exception as exc:  # tokenize errors and the like: still the user's text, not our bug
             raise ExpressionError(f"{where}: SymPy cannot parse {text!r} ({type(exc).__name__})") from None
+        if not isinstance(expr, sympy.Basic) or isinstance(expr, sympy.logic.boolalg.BooleanAtom):
+            raise ExpressionError(f"{where}: SymPy cannot parse {text!r} as an expression (it reads as {expr!r})")
     if symbols is not None:
         unknown = sorted(str(s) for s in expr.free_symbols if str(s) not in set(symbols))
         if unknown:

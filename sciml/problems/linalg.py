@@ -8,7 +8,7 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from sciml.problems.base import Problem
+from sciml.problems.base import Problem, format_value
 
 _OPERATIONS = ("solve", "eigvals", "svd", "inv")
 
@@ -52,8 +52,8 @@ class LinalgProblem(Problem):
                 "svd": "sciml.linalg.svd", "inv": "sciml.linalg.inv"}[self.operation]
 
     def statement(self) -> str:
-        A = np.array2string(np.asarray(self.A), separator=", ")
-        return {"solve": f"solve A x = b with A = {A}, b = {list(self.b or [])}",
+        A = format_value(self.A)
+        return {"solve": f"solve A x = b with A = {A}, b = {format_value(self.b)}",
                 "eigvals": f"eigenvalues of A = {A}",
                 "svd": f"singular value decomposition of A = {A}",
                 "inv": f"inverse of A = {A}"}[self.operation]

@@ -122,6 +122,13 @@ def register(problem: Problem, *, replace: bool = False) -> Problem:
     return problem
 
 
+def unregister(name: str) -> None:
+    """Remove a problem added with :func:`register` (bundled files cannot be removed)."""
+    if name not in _registered:
+        raise ValueError(f"no registered problem named {name!r}; registered: {sorted(_registered)}")
+    del _registered[name]
+
+
 def names() -> list[str]:
     """All problem names: bundled files and problems registered from Python, sorted."""
     return sorted({*_bundled_files(), *_registered})

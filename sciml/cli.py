@@ -1,0 +1,165 @@
+"""The ``sciml`` command: list, show, solve and verify catalog problems.
+
+Every entry point is ``main(argv) -> int``: 0 when everything passed, 1 when a problem failed its
+references, 2 for bad input (unknown problem, malformed file, unparsable expression), with a one-line
+message on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sciml import __version__
+
+
+def _problems():
+    from sciml import problems
+
+    return problems
+
+
+def _user_errors():
+    p = _problems()
+    return (p.UnknownProblemError, p.ProblemFileError, p.ExpressionError)
+
+
+def _cmd_list(args, out) -> int:
+    from sciml.report import format_table
+
+    p = _problems()
+    rows = []
+    for problem in p.catalog(args.kind):
+        refs = ", ".join(f"{name} ({problem.reference_labels[name]})" for name in problem.tolerances)
+        rows.append((problem.name, problem.kind, problem.title, refs))
+    print(format_table(rows, ("name", "kind", "title", "references")), file=out)
+    kinds = sorted({r[1] for r in rows})
+    print(f"\n{len(rows)} problems, {len(kinds)} kind(s): {', '.join(kinds)}", file=out)
+    return 0
+
+
+def _cmd_show(args, out) -> int:
+    problem = _problems().load(args.problem)
+    print(f"{problem.name} — {problem.title}", file=out)
+    print(f"kind: {problem.kind}    method: {problem.method}", file=out)
+    print(f"\n{problem.statement()}", file=out)
+    if problem.description:
+        print(f"\n{problem.description.strip()}", file=out)
+    print("\nreferences:", file=out)
+    for name, tol in problem.tolerances.items():
+        print(f"  {name:<10} {problem.reference_labels[name]:<32} tol {tol:.0e}", file=out)
+    return 0
+
+
+def _cmd_solve(args, out) -> int:
+    from sciml.report import format_table, save_figure, verification_rows
+
+    p = _problems()
+    problem = p.load(args.problem)
+    print(f"{problem.name} — {problem.statement()}", file=out)
+    v = p.verify_problem(problem)
+    if v.result is not None:
+        print(f"\n{v.result!r}\n", file=out)
+    for w in v.warnings:
+        print(f"warning: {w}", file=out)
+    print(format_table(verification_rows(v)), file=out)
+    if v.error:
+        print(f"\nerror: {v.error}", file=out)
+    if v.result is not None and args.out is not None:
+        path = save_figure(problem, v.result, Path(args.out) / f"{problem.name}.png")
+        if path is not None:
+            print(f"\nfigure: {path}", file=out)
+    return 0 if v.passed else 1
+
+
+def _select(args):
+    p = _problems()
+    if args.problems and args.kind:
+        raise SystemExit("sciml verify: give problem names or --kind, not both")
+    if args.problems:
+        return [p.load(name) for name in args.problems]
+    return p.catalog(args.kind)
+
+
+def _cmd_verify(args, out) -> int:
+    from sciml.report import HEADERS, format_table, verification_rows, write_report
+
+    p = _problems()
+    selected = _select(args)
+    start = time.perf_counter()
+    verifications, rows = [], []
+    for problem in selected:
+        v = p.verify_problem(problem)
+        verifications.append(v)
+        rows += verification_rows(v)
+        if not args.quiet:  # stream one line per problem as progress
+            status = "pass" if v.passed else ("CRASH" if v.error else "FAIL")
+            print(f"  {status:<5} {problem.name} ({v.seconds:.2f} s)", file=out, flush=True)
+    print("\n" + format_table(rows, HEADERS), file=out)
+    failed = [v for v in verifications if not v.passed]
+    for v in failed:
+        if v.error:
+            print(f"\n{v.problem.name}: {v.error}", file=out)
+    elapsed = time.perf_counter() - start
+    print(f"\n{len(verifications) - len(failed)} of {len(verifications)} problems passed "
+          f"({elapsed:.1f} s)", file=out)
+    if args.out is not None:
+        report = write_report(verifications, args.out, figures=not args.no_figures)
+        print(f"report: {report}", file=out)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sciml", description="Solve mathematical problems with PyTorch and check them against SymPy and SciPy.")
+    parser.add_argument("--version", action="version", version=f"sciml {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="the catalog: name, kind, title, references")
+    p.add_argument("--kind", help="only problems of this kind")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("show", help="a problem's statement and references")
+    p.add_argument("problem", metavar="NAME|FILE")
+    p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("solve", help="solve one problem and print its error against each reference")
+    p.add_argument("problem", metavar="NAME|FILE")
+    p.add_argument("--out", metavar="DIR", default="sciml-out", help="folder for the figure (default: sciml-out)")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("verify", help="run problems against their references; exit 1 if any fails")
+    p.add_argument("problems", nargs="*", metavar="NAME|FILE", help="problems to run (default: the catalog)")
+    p.add_argument("--kind", help="only problems of this kind")
+    p.add_argument("--out", metavar="DIR", default="sciml-out",
+                   help="folder for report.md and figures (default: sciml-out)")
+    p.add_argument("--no-figures", action="store_true", help="write the report without figures (faster)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no per-problem progress lines")
+    p.set_defaults(func=_cmd_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None, *, out=None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    out = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return args.func(args, out)
+    except _user_errors() as exc:
+        print(f"sciml {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # bad --kind and the like
+        print(f"sciml {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
