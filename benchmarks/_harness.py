@@ -1,0 +1,65 @@
+"""Timing harness for benchmarks/: Case, peer discovery, medians of repeated calls and the ratio table."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import statistics
+import timeit
+from collections.abc import Callable
+
+
+@dataclasses.dataclass
+class Case:
+    """One quantity computed by sciml and by peers: zero-argument callables, all doing the same work."""
+
+    name: str
+    sciml: Callable[[], object]
+    peers: dict[str, Callable[[], object]]
+
+
+def have(module: str) -> bool:
+    """Whether an optional peer is installed."""
+    return importlib.util.find_spec(module) is not None
+
+
+def time_call(fn: Callable[[], object], *, repeat: int = 5, budget: float = 0.2) -> float:
+    """Median seconds per call: warm up once, size the loop to ~``budget`` s, take ``repeat`` loops."""
+    fn()
+    timer = timeit.Timer(fn)
+    number, total = timer.autorange()
+    number = max(1, int(number * budget / max(total, 1e-9)))
+    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
+
+
+def run_cases(cases: list[Case]) -> list[tuple[str, str, float, float, float]]:
+    """Rows ``(case, peer, sciml seconds, peer seconds, ratio)``; a case with no peer gets one row."""
+    rows = []
+    for case in cases:
+        t_sciml = time_call(case.sciml)
+        if not case.peers:
+            rows.append((case.name, "-", t_sciml, float("nan"), float("nan")))
+        for peer, fn in case.peers.items():
+            t_peer = time_call(fn)
+            rows.append((case.name, peer, t_sciml, t_peer, t_sciml / t_peer))
+    return rows
+
+
+def format_rows(rows, markdown: bool = False) -> str:
+    headers = ("case", "peer", "sciml", "peer time", "sciml/peer")
+    body = [(c, p, _fmt_time(a), _fmt_time(b), f"{r:.2f}") for c, p, a, b, r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in body])
+    widths = [max(len(x) for x in col) for col in zip(headers, *body, strict=True)]
+    fmt = lambda r: "  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, body)])
+
+
+def _fmt_time(t: float) -> str:
+    if t != t:
+        return "-"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
+        if t >= scale:
+            return f"{t / scale:.3g} {unit}"
+    return f"{t * 1e9:.3g} ns"
