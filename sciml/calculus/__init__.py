@@ -1,8 +1,49 @@
-"""Derivatives and the SymPy ↔ torch bridge.
+"""Derivatives, the SymPy → torch bridge, and checked custom autograd Functions.
 
-- :func:`to_torch` — a differentiable torch callable from a SymPy expression.
+- :mod:`~sciml.calculus.operators` — ``grad``, ``jacobian``, ``hessian``, ``laplacian``, ``divergence``
+  (return functions, like ``torch.func``); ``jvp``, ``vjp``, ``hvp``, ``derivative`` (return values).
+- :mod:`~sciml.calculus.sympy_bridge` — :func:`to_torch`, a differentiable torch callable from a SymPy
+  expression.
+- :mod:`~sciml.calculus.functions` — the seed's custom Function :class:`Cubic`, written for every
+  autograd mode.
+- :mod:`~sciml.calculus.checks` — :func:`check_function`, gradcheck/gradgradcheck/forward-mode in one report.
+
+>>> import torch
+>>> from sciml.calculus import grad, to_torch
+>>> f = to_torch("x**2*y + y + 2", ["x", "y"])
+>>> grad(lambda p: f(p[0], p[1]))(torch.tensor([2.0, 3.0], dtype=torch.float64))
+tensor([12.,  5.], dtype=torch.float64)
 """
 
+from sciml.calculus.checks import FunctionCheck, check_function
+from sciml.calculus.functions import Cubic, cubic
+from sciml.calculus.operators import (
+    derivative,
+    divergence,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    laplacian,
+    vjp,
+)
 from sciml.calculus.sympy_bridge import UnsupportedExpressionError, to_torch
 
-__all__ = ["UnsupportedExpressionError", "to_torch"]
+__all__ = [
+    "Cubic",
+    "FunctionCheck",
+    "UnsupportedExpressionError",
+    "check_function",
+    "cubic",
+    "derivative",
+    "divergence",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "laplacian",
+    "to_torch",
+    "vjp",
+]

@@ -5,6 +5,13 @@ result works with autograd, ``torch.func`` transforms (``vmap``, ``jacrev``, ``j
 Unlike ``sympy.lambdify(..., "torch")`` it handles number/tensor mixes in ``Min``/``Max``, unevaluated
 constants such as ``exp(2)``, ``atan2``, and ``Piecewise`` without NaN gradients leaking from inactive
 branches (the "double where" pattern).
+
+Supported: + × powers (rationals exact to float64), ``pi``/``E``, trigonometric and hyperbolic functions
+and their inverses, exp/log, ``Abs``, ``sign``, ``floor``/``ceiling``, ``Min``/``Max``, ``Mod``, ``atan2``,
+``Piecewise`` and relations, ``Heaviside``, ``erf``/``erfc``/``erfinv``, ``gamma`` (any sign)/``loggamma``/
+``factorial``/``polygamma``, and Bessel J, Y, I, K of order 0 and 1. torch's Bessel functions are not
+differentiable, so they are wrapped in a Function whose derivatives come from the recurrences (any order);
+torch's float64 J and Y themselves are accurate only to about 1e-8 (4e-7 near x = 5; I and K to ulps).
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ _UNARY = {
     sympy.sinh: torch.sinh, sympy.cosh: torch.cosh, sympy.tanh: torch.tanh,
     sympy.asinh: torch.asinh, sympy.acosh: torch.acosh, sympy.atanh: torch.atanh,
     sympy.exp: torch.exp, sympy.log: torch.log, sympy.Abs: torch.abs, sympy.sign: torch.sign,
-    sympy.erf: torch.erf, sympy.erfc: torch.erfc, sympy.gamma: lambda t: torch.exp(torch.lgamma(t)),
+    sympy.erf: torch.erf, sympy.erfc: torch.erfc, sympy.erfinv: torch.erfinv,
+    sympy.gamma: lambda t: _gamma(t), sympy.factorial: lambda t: _gamma(t + 1),
     sympy.loggamma: torch.lgamma, sympy.floor: torch.floor, sympy.ceiling: torch.ceil,
     sympy.sec: lambda t: 1 / torch.cos(t), sympy.csc: lambda t: 1 / torch.sin(t),
-    sympy.cot: lambda t: 1 / torch.tan(t),
+    sympy.cot: lambda t: 1 / torch.tan(t), sympy.acot: lambda t: torch.atan(1 / t),
 }
 
 
@@ -118,6 +126,12 @@ def _compile(expr: sympy.Basic) -> Node:
         return lambda env: value
     if isinstance(expr, sympy.besselj | sympy.bessely | sympy.besseli | sympy.besselk):
         return _bessel(expr, args)
+    if func is sympy.polygamma and expr.args[0].is_Integer and int(expr.args[0]) >= 0:
+        n, x = int(expr.args[0]), args[1]
+        return lambda env: torch.special.polygamma(n, _as_tensor_of(x(env), env))
+    if func is sympy.Mod:
+        p, q = args
+        return lambda env: torch.remainder(*_common(p(env), q(env), env))
     raise UnsupportedExpressionError(
         f"cannot translate {func.__name__} (in {expr}) to torch; rewrite it with elementary functions"
     )
@@ -143,36 +157,99 @@ def _common(a, b, env):
 
 
 def _heaviside(x, h0):
-    return torch.where(x > 0, 1.0, torch.where(x < 0, 0.0, h0)).to(x.dtype)
+    # through sign, so the result carries a (zero) gradient like torch.sign and floor do
+    return torch.where(x == 0, h0, (torch.sign(x) + 1) / 2)
 
 
 def _piecewise(expr) -> Node:
     pieces = [(_compile(e), _compile(c)) for e, c in expr.args]
 
     def evaluate(env):
-        # First true condition wins. Each branch is evaluated on inputs replaced by a harmless point (1.0)
-        # where its condition is false ("double where"), so NaN/inf from inactive branches cannot leak
-        # into the values or the gradients.
-        out = None
-        for value, cond in reversed(pieces):
+        # The first true condition wins, so a branch is active where its condition holds and no earlier
+        # one does. Each branch is evaluated on inputs replaced by a harmless point (1.0) where it is
+        # inactive ("double where"), so NaN/inf from inactive branches cannot leak into the values or the
+        # gradients. Where no condition holds the value is NaN, as in SymPy.
+        out, taken = math.nan, None
+        for value, cond in pieces:
             c = _as_tensor_of(cond(env), env).to(torch.bool)
-            safe_env = {k: torch.where(c, v, torch.ones_like(v)) for k, v in env.items()}
-            v = value(safe_env)
-            out = v if out is None else _where(c, v, out)
+            active = c if taken is None else c & ~taken
+            taken = c if taken is None else taken | c
+            safe_env = {k: torch.where(active, v, torch.ones_like(v)) for k, v in env.items()}
+            out = _where(active, value(safe_env), out)
         return out
 
     return evaluate
+
+
+def _gamma(t: torch.Tensor) -> torch.Tensor:
+    # exp(lgamma) loses the sign for t < 0: use the reflection formula there (double where for the grads)
+    pos = t > 0
+    tp = torch.where(pos, t, torch.ones_like(t))
+    tn = torch.where(pos, torch.full_like(t, 0.5), t)
+    negative = math.pi / (torch.sin(math.pi * tn) * torch.exp(torch.lgamma(1 - tn)))
+    return torch.where(pos, torch.exp(torch.lgamma(tp)), negative)
+
+
+_BESSEL = {
+    ("j", 0): torch.special.bessel_j0, ("j", 1): torch.special.bessel_j1,
+    ("y", 0): torch.special.bessel_y0, ("y", 1): torch.special.bessel_y1,
+    ("i", 0): torch.special.modified_bessel_i0, ("i", 1): torch.special.modified_bessel_i1,
+    ("k", 0): torch.special.modified_bessel_k0, ("k", 1): torch.special.modified_bessel_k1,
+}
+
+
+def _bessel_fn(kind: str, order: int, x: torch.Tensor) -> torch.Tensor:
+    return _Bessel.apply(x, kind, order)
+
+
+def _bessel_slope(x: torch.Tensor, kind: str, order: int) -> torch.Tensor:
+    """d/dx of the Bessel function, from the recurrences (in Bessel functions, so differentiable again)."""
+    if order == 0:
+        sign, other = {"j": (-1, "j"), "y": (-1, "y"), "i": (1, "i"), "k": (-1, "k")}[kind]
+        return sign * _bessel_fn(other, 1, x)
+    if kind in ("j", "i"):  # B1(x)/x -> 1/2 at 0
+        zero = x == 0
+        safe = torch.where(zero, torch.ones_like(x), x)
+        ratio = torch.where(zero, torch.full_like(x, 0.5), _bessel_fn(kind, 1, safe) / safe)
+    else:
+        ratio = _bessel_fn(kind, 1, x) / x
+    b0 = _bessel_fn(kind, 0, x)
+    return (-b0 if kind == "k" else b0) - ratio
+
+
+class _Bessel(torch.autograd.Function):
+    """Bessel functions of order 0 and 1: torch's are not differentiable, these are (to any order)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x, kind, order):
+        return _BESSEL[kind, order](x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, ctx.kind, ctx.order = inputs
+        ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * _bessel_slope(x, ctx.kind, ctx.order), None, None
+
+    @staticmethod
+    def jvp(ctx, x_tangent, _kind, _order):
+        (x,) = ctx.saved_tensors
+        return x_tangent * _bessel_slope(x, ctx.kind, ctx.order)
 
 
 def _bessel(expr, args) -> Node:
     order = expr.args[0]
     if not (order.is_Integer and int(order) in (0, 1)):
         raise UnsupportedExpressionError(f"{type(expr).__name__} of order {order} has no torch equivalent")
-    name = {sympy.besselj: "bessel_j", sympy.bessely: "bessel_y",
-            sympy.besseli: "modified_bessel_i", sympy.besselk: "modified_bessel_k"}[type(expr)]
-    op = getattr(torch.special, f"{name}{int(order)}")
-    x = args[1]
-    return lambda env: op(_as_tensor_of(x(env), env))
+    kind = {sympy.besselj: "j", sympy.bessely: "y", sympy.besseli: "i", sympy.besselk: "k"}[type(expr)]
+    x, n = args[1], int(order)
+    return lambda env: _bessel_fn(kind, n, _as_tensor_of(x(env), env))
 
 
 def _symbol_names(variables) -> list[str]:

@@ -1,0 +1,154 @@
+"""The derivative and custom_function problem kinds: the catalog passes, bad files name the key, and
+wrong answers or wrong Functions fail verification."""
+
+from pathlib import Path
+
+import matplotlib.figure
+import pytest
+import torch
+
+from sciml import problems as P
+from sciml.problems.derivative import CustomFunctionProblem, DerivativeProblem
+
+CALCULUS = sorted(p.stem for p in (Path(__file__).parents[1] / "problems" / "calculus").glob("*.toml"))
+
+SEED_GRADIENT = {
+    "kind": "derivative", "expr": "x**2*y + y + 2", "variables": ["x", "y"], "at": [2, 3],
+    "operation": "grad", "exact": [12, 5], "reference": {"exact": {"tol": 1e-12}},
+}
+
+
+def test_catalog_has_the_seeds_and_range():
+    assert {"seed_gradient", "seed_vjp", "seed_cubic_function"} <= set(CALCULUS)
+    operations = {P.load(n).operation for n in CALCULUS if P.load(n).kind == "derivative"}
+    assert {"grad", "vjp", "jacobian", "hessian", "laplacian", "hvp", "jvp"} <= operations
+
+
+@pytest.mark.parametrize("name", CALCULUS)
+def test_catalog_problem_passes(name):
+    v = P.verify_problem(P.load(name))
+    assert v.error is None and not v.warnings, (v.error, v.warnings)
+    assert v.passed, [(c.reference, c.error, c.tol) for c in v.comparisons]
+    assert P.load(name).statement()
+
+
+def test_seed_answers():
+    torch.testing.assert_close(P.load("seed_gradient").solve().value, torch.tensor([12.0, 5.0], dtype=torch.float64))
+    torch.testing.assert_close(P.load("seed_vjp").solve().value, torch.tensor([4.0, 2.0], dtype=torch.float64))
+    r = P.load("seed_cubic_function").solve()
+    torch.testing.assert_close(r.jac, torch.where(r.x >= 0, 3 * r.x**2, 0.0))
+
+
+def test_wrong_exact_answer_fails_but_sympy_passes():
+    p = DerivativeProblem(expr="x**2*y + y + 2", variables=["x", "y"], at=[2, 3], operation="grad",
+                          exact=[12, 6], tolerances={"exact": 1e-12, "sympy": 1e-12}, name="wrong")
+    v = P.verify_problem(p)
+    assert not v.passed
+    exact, sympy_row = v.comparisons
+    assert not exact.passed and exact.error == pytest.approx(1.0)
+    assert sympy_row.passed
+
+
+def test_exact_strings_scalar_answers_and_direct_construction():
+    p = DerivativeProblem(expr="sin(x)*y", variables=["x", "y"], at=["pi/6", 2], operation="jvp", v=[1, 0],
+                          exact="sqrt(3)", tolerances={"exact": 1e-14, "sympy": 1e-14})
+    assert P.verify_problem(p).passed
+    vjp = DerivativeProblem(expr="x*y", variables=["x", "y"], at=[2, 3], operation="vjp", v=[2],
+                            exact=[6, 4], tolerances={"exact": 1e-14, "sympy": 1e-14})
+    assert P.verify_problem(vjp).passed
+    div = DerivativeProblem(expr=["x*y", "y**2"], variables=["x", "y"], at=[1, 2], operation="divergence",
+                            exact=6, tolerances={"exact": 1e-14, "sympy": 1e-14})
+    assert P.verify_problem(div).passed
+    assert p.plot(p.solve(), matplotlib.figure.Figure()) is False
+
+
+class WrongCubic(torch.autograd.Function):
+    """x³ (x ≥ 0) with a backward that forgets the factor 3."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x):
+        return torch.where(x >= 0, x**3, torch.zeros_like(x))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * torch.where(x >= 0, x**2, torch.zeros_like(x))
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        (x,) = ctx.saved_tensors
+        return tangent * torch.where(x >= 0, x**2, torch.zeros_like(x))
+
+
+def test_wrong_custom_function_fails_both_references():
+    p = CustomFunctionProblem(function=WrongCubic, expr="Piecewise((x**3, x >= 0), (0, True))",
+                              points=[-1, 0, 0.5, 2], tolerances={"sympy": 1e-12, "gradcheck": 1e-5})
+    v = P.verify_problem(p)
+    assert v.error is None and not v.passed
+    sympy_row, gradcheck_row = v.comparisons
+    assert sympy_row.error == pytest.approx(8.0)  # f'(2) = 12, the wrong backward gives 4
+    assert gradcheck_row.error == float("inf")
+
+
+def test_custom_function_plot():
+    p = P.load("seed_cubic_function")
+    fig = matplotlib.figure.Figure()
+    assert p.plot(p.solve(), fig) is True
+    assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 6
+
+
+def _spec(**changes):
+    data = {**SEED_GRADIENT, **changes}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize("changes,match", [
+    ({"opration": "grad"}, "key 'opration': is not a known key"),
+    ({"operation": "curl"}, "key 'operation': must be one of"),
+    ({"expr": "x**2 +* y"}, "SymPy cannot parse"),
+    ({"expr": "x*z"}, "uses z, which is not among the declared variables"),
+    ({"expr": 3}, "key 'expr': must be a string or a list of strings"),
+    ({"at": [1]}, "at must list one value per variable"),
+    ({"at": [1, "q"]}, r"key 'at'\[1\]: 'q' must be a constant"),
+    ({"at": None}, "key 'at': is required but missing"),
+    ({"variables": "x y"}, "key 'variables': must be a list"),
+    ({"exact": [1, 2, 3]}, r"exact must have shape \(2,\)"),
+    ({"v": [1, 1]}, "v is required for operations .* and only for them"),
+    ({"operation": "vjp"}, "v is required for operations"),
+    ({"operation": "jacobian"}, "needs a vector-valued f"),
+    ({"reference": {"scipy": {"tol": 1e-3}}}, "key 'reference.scipy': derivative problems have no such"),
+])
+def test_bad_derivative_files_name_the_key(changes, match):
+    with pytest.raises(P.ProblemFileError, match=match):
+        P.from_dict(_spec(**changes), source="bad.toml", name="bad")
+
+
+CUBIC = {"kind": "custom_function", "function": "sciml.calculus.functions:Cubic",
+         "expr": "Piecewise((x**3, x >= 0), (0, True))", "points": [-1, 0, 1],
+         "reference": {"sympy": {"tol": 1e-12}}}
+
+
+@pytest.mark.parametrize("changes,match", [
+    ({"function": "sciml.calculus.functions:Nope"}, "function 'sciml.calculus.functions:Nope' cannot be imported"),
+    ({"function": "Cubic"}, "function must be a dotted path"),
+    ({"function": "math:pi"}, "function must name a torch.autograd.Function subclass or a callable"),
+    ({"expr": "x*y"}, "expr must have exactly one variable"),
+    ({"points": []}, "points must be a non-empty list"),
+    ({"points": ["a"]}, r"key 'points'\[0\]"),
+    ({"pionts": [1]}, "key 'pionts': is not a known key"),
+])
+def test_bad_custom_function_files_name_the_key(changes, match):
+    with pytest.raises(P.ProblemFileError, match=match):
+        P.from_dict({**CUBIC, **changes}, source="bad.toml", name="bad")
+
+
+def test_solve_rejects_options():
+    with pytest.raises(TypeError, match="take no solve options"):
+        P.load("seed_gradient").solve(method="bfgs")
