@@ -1,0 +1,259 @@
+"""Equality-constrained quadratic programs solved through their KKT system, with a diagnosis of ill-posed ones.
+
+.. math:: \\min_x \\tfrac12 x^T Q x + c^T x \\quad \\text{s.t.} \\quad A x = b
+
+A well-posed problem (``A`` of full row rank, ``Q`` positive definite on the null space of ``A``) has the
+non-singular KKT system solved by ``torch.linalg.solve`` (LU), which keeps the answer differentiable in
+``Q, c, A, b`` and batched. Anything else is classified from the SVD of ``A`` and the reduced Hessian
+``Zᵀ Q Z`` (``Z`` a basis of the null space of ``A``) and reported in the result's ``status``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from sciml._result import Result
+from sciml._validation import as_tensor, resolve_dtype
+
+
+class QPWarning(RuntimeWarning):
+    """The quadratic program is infeasible, unbounded or has no unique solution (see ``result.status``)."""
+
+
+class QPStatus(enum.IntEnum):
+    """Outcome of :func:`solve_qp`, in increasing severity; ``success`` is ``status <= 1``."""
+
+    OPTIMAL = 0
+    MULTIPLIERS_NOT_UNIQUE = 1
+    MINIMIZER_NOT_UNIQUE = 2
+    UNBOUNDED = 3
+    INFEASIBLE = 4
+
+
+MESSAGES = {
+    QPStatus.OPTIMAL: "optimal: the KKT system is non-singular and x is the unique minimizer",
+    QPStatus.MULTIPLIERS_NOT_UNIQUE: (
+        "x is the unique minimizer, but A has linearly dependent rows so the multipliers are not unique "
+        "(the minimum-norm lam is returned); remove the redundant constraints"),
+    QPStatus.INFEASIBLE: (
+        "infeasible: the equality constraints A x = b are inconsistent (b is not in the range of A); "
+        "x and lam are NaN; check A and b"),
+    QPStatus.UNBOUNDED: (
+        "unbounded: the objective decreases without bound on {x : A x = b} (Q has negative or zero "
+        "curvature there along a descent direction); x and lam are NaN; check that Q is positive "
+        "semidefinite on the null space of A"),
+    QPStatus.MINIMIZER_NOT_UNIQUE: (
+        "the minimizer is not unique: Q is singular on the null space of A, so a whole affine set of "
+        "points is optimal; the minimum-norm minimizer is returned; add a constraint or a regularization"),
+}
+
+
+@dataclasses.dataclass(repr=False)
+class QPResult(Result):
+    """Result of :func:`solve_qp`.
+
+    Attributes
+    ----------
+    x : (..., n) tensor
+        The minimizer (NaN where the problem is infeasible or unbounded).
+    fun : (...) tensor
+        The objective ``½ xᵀQx + cᵀx`` at ``x``.
+    lam : (..., m) tensor
+        Multipliers λ of ``A x = b`` for the Lagrangian ``L = f + λᵀ(Ax − b)``, so ``Qx + c + Aᵀλ = 0``
+        and ``λ = −∂f*/∂b``. SciPy's ``trust-constr`` (``result.v``) uses the same sign.
+    success : bool
+        True when every problem of the batch has a unique minimizer (status 0 or 1).
+    status : int or (...) long tensor
+        :class:`QPStatus` code, one per problem for batched input.
+    message : str
+        What the status means and what to do, for the worst problem of a batch.
+    kkt_residual : (...) tensor
+        ``max(‖Qx + c + Aᵀλ‖∞, ‖Ax − b‖∞)``.
+    """
+
+    x: torch.Tensor
+    fun: torch.Tensor
+    lam: torch.Tensor
+    success: bool
+    status: int | torch.Tensor
+    message: str
+    kkt_residual: torch.Tensor
+
+
+def _inputs(Q, c, A, b, dtype, device):
+    given = {name: value for name, value in (("Q", Q), ("c", c), ("A", A), ("b", b)) if value is not None}
+    for name, value in given.items():
+        if (isinstance(value, torch.Tensor) and value.is_complex()) or (
+                not isinstance(value, torch.Tensor) and np.iscomplexobj(value)):
+            raise TypeError(f"{name} must be real; solve_qp solves real quadratic programs")
+    dtype = resolve_dtype(dtype, *given.values())
+    tensors = {name: as_tensor(value, name, dtype=dtype, device=device) for name, value in given.items()}
+    if ("A" in tensors) != ("b" in tensors):
+        missing = "b" if "A" in tensors else "A"
+        raise ValueError(f"{missing} is missing: give both A and b for constraints A x = b, or neither")
+    Q = tensors["Q"]
+    c = tensors["c"].to(Q.device)
+    if Q.dim() < 2 or Q.shape[-1] != Q.shape[-2]:
+        raise ValueError(f"Q must be a square matrix (or a batch of them) of shape (..., n, n), got {tuple(Q.shape)}")
+    n = Q.shape[-1]
+    if c.dim() < 1 or c.shape[-1] != n:
+        raise ValueError(f"c must have shape (..., {n}) to match Q of shape {tuple(Q.shape)}, got {tuple(c.shape)}")
+    if "A" in tensors:
+        A, b = tensors["A"].to(Q.device), tensors["b"].to(Q.device)
+        if A.dim() == 1:
+            A = A.unsqueeze(0)  # a single constraint row
+        if A.shape[-1] != n:
+            raise ValueError(f"A must have shape (..., m, {n}) to match Q of shape {tuple(Q.shape)}, "
+                             f"got {tuple(A.shape)}")
+        if b.dim() == 0:
+            b = b.unsqueeze(0)
+        if b.shape[-1] != A.shape[-2]:
+            raise ValueError(f"b must have shape (..., {A.shape[-2]}), one entry per row of A (shape "
+                             f"{tuple(A.shape)}), got {tuple(b.shape)}")
+    else:
+        A, b = Q.new_zeros(0, n), Q.new_zeros(0)  # no constraints: m = 0
+    try:
+        batch = torch.broadcast_shapes(Q.shape[:-2], c.shape[:-1], A.shape[:-2], b.shape[:-1])
+    except RuntimeError:
+        raise ValueError(f"the batch dimensions of Q {tuple(Q.shape)}, c {tuple(c.shape)}, A {tuple(A.shape)} "
+                         f"and b {tuple(b.shape)} do not broadcast; give matching leading dimensions") from None
+    m = A.shape[-2]
+    return (Q.expand(*batch, n, n), c.expand(*batch, n), A.expand(*batch, m, n), b.expand(*batch, m), batch)
+
+
+def _well_posed(Q, A, rtol):
+    """Mask of problems with A of full row rank and Zᵀ Q Z positive definite (detached)."""
+    n, m = Q.shape[-1], A.shape[-2]
+    if m > n:
+        return torch.zeros(Q.shape[:-2], dtype=torch.bool, device=Q.device)
+    if m == 0:
+        Z = torch.eye(n, dtype=Q.dtype, device=Q.device).expand(*Q.shape[:-2], n, n)
+        full_rank = torch.ones(Q.shape[:-2], dtype=torch.bool, device=Q.device)
+    else:
+        _, s, Vh = torch.linalg.svd(A, full_matrices=True)
+        full_rank = s[..., -1] > rtol * s[..., 0]
+        Z = Vh[..., m:, :].mT
+    if Z.shape[-1] == 0:
+        return full_rank
+    H = Z.mT @ Q @ Z
+    w = torch.linalg.eigvalsh((H + H.mT) / 2)
+    scale = torch.linalg.matrix_norm(Q, ord=2)
+    return full_rank & (w[..., 0] > rtol * scale)
+
+
+def _diagnose(Q, c, A, b, rtol):
+    """Status, x and lam of one ill-posed problem, from the SVD of A and the reduced Hessian."""
+    n, m = Q.shape[-1], A.shape[-2]
+    nan_x, nan_lam = torch.full_like(c, torch.nan), torch.full_like(b, torch.nan)
+    if m:
+        U, s, Vh = torch.linalg.svd(A, full_matrices=True)
+        r = int((s > rtol * s[0]).sum()) if s[0] > 0 else 0
+    else:
+        U, s, Vh, r = A.new_zeros(0, 0), A.new_zeros(0), torch.eye(n, dtype=Q.dtype, device=Q.device), 0
+    Ur, sr, Vr, Z = U[:, :r], s[:r], Vh[:r].mT, Vh[r:].mT
+    x_p = Vr @ ((Ur.mT @ b) / sr)  # minimum-norm solution of A x = b
+    eps = torch.finfo(Q.dtype).eps
+    if m and torch.linalg.vector_norm(A @ x_p - b) > eps ** 0.5 * (s[0] * torch.linalg.vector_norm(x_p)
+                                                                   + torch.linalg.vector_norm(b)):
+        return QPStatus.INFEASIBLE, nan_x, nan_lam
+    H, g = Z.mT @ Q @ Z, Z.mT @ (Q @ x_p + c)
+    w, W = torch.linalg.eigh((H + H.mT) / 2)
+    tol = rtol * torch.linalg.matrix_norm(Q, ord=2)
+    flat = w <= tol
+    g_flat = W[:, flat].mT @ g
+    if (w < -tol).any() or torch.linalg.vector_norm(g_flat) > eps ** 0.5 * (
+            torch.linalg.vector_norm(Q @ x_p) + torch.linalg.vector_norm(c)):
+        return QPStatus.UNBOUNDED, nan_x, nan_lam
+    Wp, wp = W[:, ~flat], w[~flat]
+    x = x_p - Z @ (Wp @ ((Wp.mT @ g) / wp))
+    lam = Ur @ ((Vr.mT @ -(Q @ x + c)) / sr)  # minimum-norm solution of Aᵀλ = −(Qx + c)
+    status = QPStatus.MINIMIZER_NOT_UNIQUE if flat.any() else QPStatus.MULTIPLIERS_NOT_UNIQUE
+    return status, x, lam
+
+
+def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None) -> QPResult:
+    """Minimize a quadratic subject to linear equality constraints.
+
+    .. math:: \\min_x \\tfrac12 x^T Q x + c^T x \\quad \\text{s.t.} \\quad A x = b
+
+    through the KKT system of the Lagrangian :math:`L = f + \\lambda^T (A x - b)`:
+
+    .. math:: \\begin{pmatrix} Q & A^T \\\\ A & 0 \\end{pmatrix}
+              \\begin{pmatrix} x \\\\ \\lambda \\end{pmatrix} = \\begin{pmatrix} -c \\\\ b \\end{pmatrix}
+
+    Parameters
+    ----------
+    Q : (..., n, n) tensor-like
+        Hessian of the objective; only its symmetric part ``(Q + Qᵀ)/2`` matters and is used.
+    c : (..., n) tensor-like
+        Linear term.
+    A : (..., m, n) tensor-like, optional
+        Constraint matrix (a 1-D ``A`` is a single constraint row); omit for an unconstrained problem.
+    b : (..., m) tensor-like, optional
+        Right-hand side; required with ``A``.
+    rtol : float, optional
+        Relative tolerance of the rank decisions (singular values of ``A`` against the largest, eigenvalues
+        of ``Zᵀ Q Z`` against ``‖Q‖₂``); default ``10 · max(n, m) · eps``. Consistency of ``A x = b`` and
+        boundedness along flat directions are judged with a relative ``sqrt(eps)``.
+    dtype, device : optional
+        Default to the inputs' (float64 for lists and arrays).
+
+    Returns
+    -------
+    QPResult
+        ``x``, ``fun``, ``lam`` (``Qx + c + Aᵀλ = 0``), ``success``, ``status`` (:class:`QPStatus`),
+        ``message``, ``kkt_residual``. Leading dimensions are batch dimensions (broadcast). For well-posed
+        problems ``x``, ``fun`` and ``lam`` are differentiable in ``Q, c, A, b``. Infeasible, unbounded or
+        non-unique problems are reported in ``status`` with a :class:`QPWarning`, never as a silent answer.
+
+    Examples
+    --------
+    >>> r = solve_qp([[2.0, 0.0], [0.0, 4.0]], [1.0, 1.0], [[1.0, 1.0]], [1.0])
+    >>> r.x, r.lam
+    (tensor([0.6667, 0.3333], dtype=torch.float64), tensor([-2.3333], dtype=torch.float64))
+    """
+    Q, c, A, b, batch = _inputs(Q, c, A, b, dtype, device)
+    Q = (Q + Q.mT) / 2
+    n, m = Q.shape[-1], A.shape[-2]
+    if rtol is None:
+        rtol = 10 * max(n, m) * torch.finfo(Q.dtype).eps
+    with torch.no_grad():
+        ok = _well_posed(Q.detach(), A.detach(), rtol)
+    K = torch.cat([torch.cat([Q, A.mT], -1), torch.cat([A, Q.new_zeros(*batch, m, m)], -1)], -2)
+    eye = torch.eye(n + m, dtype=Q.dtype, device=Q.device)
+    K = torch.where(ok[..., None, None], K, eye)  # keep singular systems out of the LU (and its backward)
+    sol = torch.linalg.solve_ex(K, torch.cat([-c, b], -1).unsqueeze(-1))[0].squeeze(-1)
+    x, lam = sol[..., :n], sol[..., n:]
+    status = torch.zeros(batch, dtype=torch.long, device=Q.device)
+    if not bool(ok.all()):
+        size = math.prod(batch)
+        flat = [t.detach().reshape(size, *t.shape[len(batch):]) for t in (Q, c, A, b)]
+        x_fix, lam_fix = x.detach().reshape(size, n).clone(), lam.detach().reshape(size, m).clone()
+        status = status.reshape(-1)
+        with torch.no_grad():
+            for i in torch.nonzero(~ok.reshape(-1)).reshape(-1).tolist():
+                code, x_fix[i], lam_fix[i] = _diagnose(*(t[i] for t in flat), rtol)
+                status[i] = int(code)
+        status, x_fix, lam_fix = status.reshape(batch), x_fix.reshape(x.shape), lam_fix.reshape(lam.shape)
+        x, lam = torch.where(ok[..., None], x, x_fix), torch.where(ok[..., None], lam, lam_fix)
+    fun = 0.5 * (x * (Q @ x.unsqueeze(-1)).squeeze(-1)).sum(-1) + (c * x).sum(-1)
+    stationarity = (Q @ x.unsqueeze(-1)).squeeze(-1) + c + (A.mT @ lam.unsqueeze(-1)).squeeze(-1)
+    kkt = stationarity.detach().abs().amax(-1)
+    if m:
+        kkt = torch.maximum(kkt, (A @ x.unsqueeze(-1)).squeeze(-1).detach().sub(b.detach()).abs().amax(-1))
+    worst = QPStatus(int(status.max())) if status.numel() else QPStatus.OPTIMAL
+    success = worst <= QPStatus.MULTIPLIERS_NOT_UNIQUE
+    message = MESSAGES[worst]
+    if batch and worst != QPStatus.OPTIMAL:
+        count = int((status == worst).sum())
+        message = f"{count} of {status.numel()} problems have status {int(worst)} ({worst.name}): {message}"
+    if worst != QPStatus.OPTIMAL:
+        warnings.warn(message, QPWarning, stacklevel=2)
+    return QPResult(x=x, fun=fun, lam=lam, success=success, status=status if batch else int(worst),
+                    message=message, kkt_residual=kkt)
