@@ -19,6 +19,8 @@ def _short(value, width: int = 60) -> str:
         return f"{value:.10g}" if math.isfinite(value) else str(value)
     if callable(value) and not isinstance(value, type):
         return f"<{getattr(value, '__name__', type(value).__name__)}>"
+    if isinstance(value, str):  # messages are read in full
+        return repr(value)
     text = repr(value)
     return text if len(text) <= width else text[: width - 3] + "..."
 

@@ -1,1 +1,30 @@
-"""sciml.optimize (under construction)."""
+"""Minimization that says whether its answer is a verified minimum.
+
+- :func:`minimize` — ``method="bfgs" | "newton" | "gd" | "momentum"`` with SciPy's calling conventions;
+  gradients and Hessians from :mod:`torch.func`.
+- :class:`OptimizeResult` — SciPy's fields plus ``second_order`` (``"verified"``, ``"failed"`` or
+  ``"not checked"``), ``min_eigenvalue`` and the ``trajectory`` of iterates.
+- :class:`Status`, :class:`ConvergenceWarning`, :class:`SecondOrderWarning` — how a run that did not reach
+  a verified minimum is reported.
+- The methods (:class:`GradientDescent`, :class:`Momentum`, :class:`Newton`, :class:`BFGS`), line searches
+  (:mod:`sciml.optimize.linesearch`) and the curvature check (:mod:`sciml.optimize.second_order`).
+"""
+
+from sciml.optimize.bfgs import BFGS
+from sciml.optimize.first_order import GradientDescent, Momentum
+from sciml.optimize.minimize import METHODS, minimize
+from sciml.optimize.newton import Newton
+from sciml.optimize.result import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status
+
+__all__ = [
+    "BFGS",
+    "METHODS",
+    "ConvergenceWarning",
+    "GradientDescent",
+    "Momentum",
+    "Newton",
+    "OptimizeResult",
+    "SecondOrderWarning",
+    "Status",
+    "minimize",
+]

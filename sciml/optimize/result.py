@@ -1,0 +1,112 @@
+"""What :func:`~sciml.optimize.minimize` returns: the result dataclass, its status codes and its warnings."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import torch
+
+from sciml._result import Result
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """The minimizer stopped without reaching a verified minimum (iteration limit, NaN, failed line search)."""
+
+
+class SecondOrderWarning(ConvergenceWarning):
+    """The minimizer stopped at a stationary point whose Hessian is not positive definite.
+
+    Such a point may be a saddle, an inflection point or a degenerate (higher-order) point: the gradient
+    vanishes, but it is not a verified local minimum.
+    """
+
+
+class Status(enum.IntEnum):
+    """Why the minimizer stopped. ``SUCCESS`` (0) is the only success; each other value says what to try."""
+
+    SUCCESS = 0
+    MAX_ITER = 1
+    LINE_SEARCH = 2
+    NONFINITE = 3
+    UNBOUNDED = 4
+    SECOND_ORDER = 5
+    CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
+
+    @property
+    def hint(self) -> str:
+        """What the status means, as a fix-it message."""
+        return _HINTS[self]
+
+
+_HINTS = {
+    Status.SUCCESS: "converged: the gradient is below gtol",
+    Status.MAX_ITER: "the maximum number of iterations was reached; try increasing max_iter, another method "
+                     "(newton or bfgs converge faster) or a better x0",
+    Status.LINE_SEARCH: "the line search found no acceptable step; usually gtol is below what the precision of "
+                        "f allows: loosen gtol, or check that jac is the gradient of fun",
+    Status.NONFINITE: "the objective or its gradient became NaN or infinite; check the domain of fun, "
+                      "start from another x0 or use a line search instead of a fixed lr",
+    Status.UNBOUNDED: "the objective decreased to -inf: it appears to be unbounded below",
+    Status.SECOND_ORDER: "stopped at a stationary point where second-order conditions fail",
+    Status.CALLBACK: "`callback` raised StopIteration",
+}
+
+#: values of :attr:`OptimizeResult.second_order`
+VERIFIED, FAILED, NOT_CHECKED = "verified", "failed", "not checked"
+
+
+@dataclasses.dataclass(repr=False)
+class OptimizeResult(Result):
+    """The outcome of :func:`~sciml.optimize.minimize`, with SciPy's field names.
+
+    Attributes
+    ----------
+    x : tensor
+        The final iterate, with the shape of ``x0``.
+    fun : float
+        ``fun(x)``.
+    success : bool
+        True only when the gradient converged *and* the point is a verified local minimum (or the
+        second-order check was switched off with ``check_hessian=False``).
+    status : Status
+        Why the run stopped (an ``IntEnum``; ``status.hint`` says what to try).
+    message : str
+        The same, in words, with the numbers of this run.
+    second_order : str
+        ``"verified"`` (the Hessian at ``x`` is positive definite: a strict local minimum),
+        ``"failed"`` (stationary, but the Hessian has an eigenvalue ≤ ``curvature_tol``: a saddle,
+        inflection or degenerate point) or ``"not checked"``.
+    jac : tensor
+        The gradient at ``x``.
+    hess : tensor or None
+        The Hessian at ``x`` (shape ``(n, n)``) when the second-order check computed it.
+    min_eigenvalue : float or None
+        The smallest eigenvalue of ``hess``.
+    nit, nfev, njev, nhev : int
+        Iterations (an escape from a stationary point counts as one), evaluations of ``fun``, of its
+        gradient and of its Hessian.
+    escapes : int
+        How many times the run escaped a stationary point along a direction of negative curvature.
+    method : str
+        The method used.
+    trajectory : tensor or None
+        The iterates ``x_0, ..., x_nit``, shape ``(nit + 1, *x0.shape)``.
+    """
+
+    x: torch.Tensor
+    fun: float
+    success: bool | None = None
+    status: Status | None = None
+    message: str | None = None
+    second_order: str | None = None
+    jac: torch.Tensor | None = None
+    hess: torch.Tensor | None = None
+    min_eigenvalue: float | None = None
+    nit: int = 0
+    nfev: int = 0
+    njev: int = 0
+    nhev: int = 0
+    escapes: int = 0
+    method: str | None = None
+    trajectory: torch.Tensor | None = None

@@ -1,0 +1,253 @@
+"""Minimization problems: a SymPy objective, a start, a method, and the minimizer it must reach.
+
+References (the error is the same for both):
+
+- ``exact`` — the stated minimizer ``exact_x`` and minimum ``exact_fun`` (SymPy-parsable constants).
+- ``scipy`` — an independent SciPy computation from SymPy's derivatives of ``fun`` (no torch involved):
+  ``scipy.optimize.differential_evolution`` over ``bounds`` (a seeded global search, since a local
+  method started at a stationary point would stall there just like the seed's gradient descent), polished
+  by ``scipy.optimize.minimize(method="trust-exact")`` with the exact gradient and Hessian; without
+  ``bounds``, trust-exact starts from ``scipy_x0``. The reference itself must end with a gradient below
+  1e-8 and a positive definite Hessian, or it raises.
+
+Error: ``max(max_i |x_i - x*_i|, |f - f*|)``, and ``inf`` when the result's ``second_order`` is not
+``"verified"``: a run that stopped at a point it could not verify as a minimum fails, whatever the
+distance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+
+import numpy as np
+
+from sciml.problems.base import Problem
+from sciml.problems.expressions import parse, parse_number
+
+
+def _numbers(values, name: str) -> list[float]:
+    return [parse_number(v, where=f"{name}[{i}]") for i, v in enumerate(values)]
+
+
+@dataclasses.dataclass(eq=False)
+class MinimizeProblem(Problem):
+    """Minimize ``fun`` over ``variables`` from ``x0`` with ``sciml.optimize.minimize(method=...)``.
+
+    ``options`` are the method's options, ``gtol``/``max_iter`` the stopping rule (the solver's defaults
+    when ``None``). ``exact_x`` and ``exact_fun`` may be strings such as ``"9/4"``. ``bounds`` (one
+    ``[low, high]`` per variable) or ``scipy_x0`` drive the SciPy reference (see the module).
+    """
+
+    kind = "minimize"
+    reference_labels = {"exact": "closed form", "scipy": "scipy.optimize (differential_evolution, trust-exact)"}
+
+    fun: str = ""
+    variables: list = dataclasses.field(default_factory=list)
+    x0: list = dataclasses.field(default_factory=list)
+    method: str = "bfgs"
+    options: dict = dataclasses.field(default_factory=dict)
+    gtol: float | None = None
+    max_iter: int | None = None
+    exact_x: list | None = None
+    exact_fun: str | float | None = None
+    bounds: list | None = None
+    scipy_x0: list | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        from sciml.optimize import METHODS
+
+        if not self.variables or not all(isinstance(v, str) for v in self.variables):
+            raise ValueError(f"variables must be a non-empty list of names, got {self.variables!r}")
+        self._expr = parse(self.fun, where="fun", symbols=self.variables)
+        n = len(self.variables)
+        if len(self.x0) != n:
+            raise ValueError(f"x0 must have one entry per variable ({n}), got {self.x0!r}")
+        self._x0 = _numbers(self.x0, "x0")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {sorted(METHODS)}, got {self.method!r}")
+        METHODS[self.method](self.options)  # unknown or invalid options fail here, naming the option
+        self._exact = None
+        if "exact" in self.tolerances:
+            if self.exact_x is None or self.exact_fun is None:
+                raise ValueError("an 'exact' reference needs exact_x and exact_fun")
+            if len(self.exact_x) != n:
+                raise ValueError(f"exact_x must have {n} entries, got {self.exact_x!r}")
+            self._exact = (_numbers(self.exact_x, "exact_x"), parse_number(self.exact_fun, where="exact_fun"))
+        if self.bounds is not None and (len(self.bounds) != n or any(len(b) != 2 or not b[0] < b[1]
+                                                                      for b in self.bounds)):
+            raise ValueError(f"bounds must be {n} pairs [low, high] with low < high, got {self.bounds!r}")
+        if self.scipy_x0 is not None and len(self.scipy_x0) != n:
+            raise ValueError(f"scipy_x0 must have {n} entries, got {self.scipy_x0!r}")
+        if "scipy" in self.tolerances and self.bounds is None and self.scipy_x0 is None:
+            raise ValueError("a 'scipy' reference needs bounds (for a global search) or scipy_x0")
+        self._scipy_answer = None
+
+    def statement(self) -> str:
+        def point(values):
+            text = ", ".join(str(v) for v in values)
+            return f"({text})" if len(values) > 1 else text
+
+        text = (f"minimize f({', '.join(self.variables)}) = {self.fun} from {point(self.variables)} = "
+                f"{point(self.x0)} with {self.method}")
+        if self.exact_x is not None and self.exact_fun is not None:
+            text += f"; minimizer {point(self.variables)} = {point(self.exact_x)}, minimum {self.exact_fun}"
+        return text
+
+    def _torch_fun(self):
+        from sciml.calculus import to_torch
+
+        f = to_torch(self._expr, self.variables)
+        return lambda x: f(*x.unbind())
+
+    def solve(self, **options):
+        import torch
+
+        from sciml.optimize import minimize
+
+        kwargs = {"method": self.method, "options": dict(self.options), "return_trajectory": True}
+        if self.gtol is not None:
+            kwargs["gtol"] = self.gtol
+        if self.max_iter is not None:
+            kwargs["max_iter"] = self.max_iter
+        kwargs.update(options)
+        return minimize(self._torch_fun(), torch.tensor(self._x0, dtype=torch.float64), **kwargs)
+
+    # --- references -------------------------------------------------------------------------------------
+    def _numpy(self):
+        import sympy
+
+        symbols = sympy.symbols(self.variables)
+        grad = [sympy.diff(self._expr, s) for s in symbols]
+        f = sympy.lambdify(symbols, self._expr, "numpy")
+        g = sympy.lambdify(symbols, grad, "numpy")
+        h = sympy.lambdify(symbols, sympy.hessian(self._expr, symbols), "numpy")
+        return (lambda z: float(f(*z)), lambda z: np.asarray(g(*z), dtype=float),
+                lambda z: np.asarray(h(*z), dtype=float))
+
+    def scipy_answer(self) -> tuple[np.ndarray, float]:
+        """The minimizer and minimum computed by SciPy (see the module), cached."""
+        if self._scipy_answer is None:
+            import scipy.optimize
+
+            f, g, h = self._numpy()
+            if self.bounds is not None:
+                seed = ({"rng": np.random.default_rng(0)}
+                        if "rng" in inspect.signature(scipy.optimize.differential_evolution).parameters
+                        else {"seed": 0})
+                start = scipy.optimize.differential_evolution(f, self.bounds, tol=1e-10, polish=False, **seed).x
+            else:
+                start = np.asarray(_numbers(self.scipy_x0, "scipy_x0"))
+            res = scipy.optimize.minimize(f, start, method="trust-exact", jac=g, hess=h,
+                                          options={"gtol": 1e-12, "maxiter": 1000})
+            grad_norm = float(np.max(np.abs(g(res.x))))
+            lam = float(np.linalg.eigvalsh(h(res.x))[0])
+            if not (grad_norm <= 1e-8 and lam > 0):
+                raise ValueError(f"the SciPy reference did not reach a minimum (|grad f| = {grad_norm:.3g}, "
+                                 f"smallest Hessian eigenvalue {lam:.3g}: {res.message})")
+            self._scipy_answer = (np.asarray(res.x, dtype=float), float(res.fun))
+        return self._scipy_answer
+
+    @staticmethod
+    def _error(result, x_ref, f_ref) -> float:
+        if result.second_order != "verified":
+            return math.inf
+        x = np.asarray(result.x.detach().cpu(), dtype=float).reshape(-1)
+        return max(float(np.max(np.abs(x - np.asarray(x_ref)))), abs(float(result.fun) - f_ref))
+
+    def references(self):
+        refs = []
+        for name in self.tolerances:
+            if name == "exact":
+                x_ref, f_ref = self._exact
+                refs.append(self._reference(name, lambda r, a=x_ref, b=f_ref: self._error(r, a, b)))
+            else:
+                refs.append(self._reference(name, lambda r: self._error(r, *self.scipy_answer())))
+        return refs
+
+    def plot(self, result, fig) -> bool:
+        """Left: the landscape with the iterates (1-D: the curve; 2-D: contours; else the coordinates per
+        iteration). Right: f(x_k) - f* per iteration, on a log scale."""
+        import sympy
+
+        f = sympy.lambdify(sympy.symbols(self.variables), self._expr, "numpy")
+        n = len(self.variables)
+        path = result.trajectory if result.trajectory is not None else result.x
+        path = np.asarray(path.detach().cpu(), dtype=float).reshape(-1, n)
+        fk = np.array([float(f(*p)) for p in path])
+        star = None if self._exact is None else np.asarray(self._exact[0])
+        landscape, progress = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+        points = path if star is None else np.vstack([path, star])
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        pad = np.maximum(0.15 * (hi - lo), 0.5)
+        lo, hi = lo - pad, hi + pad
+        if n == 1:
+            grid = np.linspace(lo[0], hi[0], 400)
+            landscape.plot(grid, np.broadcast_to(f(grid), grid.shape), color="0.3", label=f"f({self.variables[0]})")
+            landscape.plot(path[:, 0], fk, "o-", ms=3, color="C0", label=f"{self.method} iterates")
+            landscape.set_xlabel(self.variables[0])
+        elif n == 2:
+            X, Y = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+            Z = np.broadcast_to(f(X, Y), X.shape)
+            landscape.contour(X, Y, Z, levels=np.unique(np.quantile(Z, np.linspace(0, 1, 30))), cmap="viridis",
+                              linewidths=0.7)
+            landscape.plot(path[:, 0], path[:, 1], "o-", ms=3, color="C3", label=f"{self.method} iterates")
+            landscape.set_xlabel(self.variables[0])
+            landscape.set_ylabel(self.variables[1])
+        else:
+            for i, name in enumerate(self.variables):
+                landscape.plot(path[:, i], label=name)
+            landscape.set_xlabel("iteration")
+        if star is not None and n <= 2:
+            y = [self._exact[1]] if n == 1 else [star[1]]
+            landscape.plot([star[0]], y, "*", ms=12, color="C1", label="exact minimizer")
+        landscape.legend(fontsize="small")
+        f_star = self._exact[1] if self._exact is not None else float(fk.min())
+        gap = np.abs(fk - f_star)
+        # exact hits are drawn at the rounding level of f* (or below the smallest gap), marked apart
+        floor = np.finfo(float).eps * max(1.0, abs(f_star))
+        if np.any(gap > 0):
+            floor = min(floor, gap[gap > 0].min() / 10)
+        its = np.arange(len(fk))
+        progress.semilogy(its, np.maximum(gap, floor), "o-", ms=2, label="|f(x_k) - f*|")
+        if np.any(gap == 0):
+            progress.semilogy(its[gap == 0], np.full(int(np.sum(gap == 0)), floor), "v", color="C2",
+                              label="f(x_k) = f* exactly")
+            progress.legend(fontsize="small")
+        progress.set_xlabel("iteration")
+        progress.set_ylabel("|f(x_k) - f*|")
+        progress.set_title(f"{result.status.name if result.status is not None else ''}, second order: "
+                           f"{result.second_order}", fontsize="small")
+        return True
+
+    @classmethod
+    def from_spec(cls, spec, **common):
+        from sciml.optimize import METHODS
+
+        variables = spec.list("variables")
+        if not variables or not all(isinstance(v, str) for v in variables):
+            raise spec.error("variables", f"must be a non-empty list of names, got {variables!r}")
+        n = len(variables)
+        x0 = spec.get("x0")
+        if isinstance(x0, list):
+            spec.numbers("x0", length=n)
+        else:  # a scalar start for one variable
+            spec.number("x0")
+            x0 = [x0]
+        options = spec.table("options", None)
+        max_iter = spec.get("max_iter", None)
+        if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0):
+            raise spec.error("max_iter", f"must be a non-negative integer, got {max_iter!r}")
+        exact_x = spec.get("exact_x", None)
+        if exact_x is not None:
+            spec.numbers("exact_x", length=n)
+        exact_fun = spec.get("exact_fun", None)
+        if exact_fun is not None:
+            spec.number("exact_fun")
+        scipy_x0 = spec.numbers("scipy_x0", None, length=n)
+        return cls(fun=spec.str("fun"), variables=variables, x0=x0, method=spec.choice("method", METHODS, "bfgs"),
+                   options={} if options is None else dict(options.data), gtol=spec.number("gtol", None),
+                   max_iter=max_iter, exact_x=exact_x, exact_fun=exact_fun, bounds=spec.matrix("bounds", None),
+                   scipy_x0=scipy_x0, **common)
