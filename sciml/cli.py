@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="write the report without figures (faster)")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-problem progress lines")
     p.set_defaults(func=_cmd_verify)
+
+    for name in ("solve", "verify"):
+        sub.choices[name].add_argument(
+            "--threads", type=int, default=1, metavar="N",
+            help="torch threads (default 1: the catalog's small problems run fastest on one)")
     return parser
 
 
@@ -149,6 +154,13 @@ def main(argv: list[str] | None = None, *, out=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return int(exc.code or 0)
+    if getattr(args, "threads", None) is not None:
+        if args.threads < 1:
+            print(f"sciml {args.command}: --threads must be at least 1, got {args.threads}", file=sys.stderr)
+            return 2
+        import torch
+
+        torch.set_num_threads(args.threads)  # the application's choice, made here and not in the library
     try:
         return args.func(args, out)
     except _user_errors() as exc:
