@@ -1,0 +1,191 @@
+"""Levenberg–Marquardt for small nonlinear least-squares problems ``min ‖r(z)‖²``, every stop with a reason.
+
+Each iteration takes the Jacobian ``J = ∂r/∂z`` once and solves the damped normal equations
+
+.. math:: (J^\\top J + \\lambda I)\\,\\delta = -J^\\top r,
+
+through the smaller of the two Gram matrices: when ``J`` has fewer rows than columns,
+``δ = -Jᵀ w`` with ``(J Jᵀ + λ I) w = r``, by Cholesky. A step is accepted when the gain ratio
+``ρ = (actual reduction)/(predicted reduction)`` is positive; then ``λ ← λ·max(1/3, 1 - (2ρ - 1)³)``
+(Nielsen's rule), otherwise ``λ ← λ·ν`` with ``ν`` doubling, and the step is solved again with the same ``J``.
+Trial points whose residual is not finite count as rejected steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import torch
+
+from sciml._result import Result
+
+#: status → (stop reason, success)
+STATUS = {
+    -1: ("nan", False),
+    0: ("max_iter", False),
+    1: ("residual", True),
+    2: ("xtol", True),
+    3: ("ftol", True),
+    4: ("no_progress", False),
+    5: ("callback", False),
+}
+
+
+@dataclasses.dataclass(repr=False)
+class LMState(Result):
+    """What the optimizer passes to ``callback`` after each iteration (``z`` is not copied: do not modify)."""
+
+    niter: int
+    z: torch.Tensor
+    loss: float
+    lam: float
+
+
+@dataclasses.dataclass(repr=False)
+class LMResult(Result):
+    """The outcome of :func:`levenberg_marquardt`: the final iterate and why the run stopped."""
+
+    z: torch.Tensor
+    loss: float
+    status: int
+    stop_reason: str
+    message: str
+    success: bool
+    niter: int
+    nfev: int
+    njev: int
+    lam: float
+    history: list[float] = dataclasses.field(default_factory=list)
+
+
+def _damped_step(J: torch.Tensor, r: torch.Tensor, lam: float):
+    """The LM step ``δ`` and the linearised residual norm² ``‖r + J δ‖²``; ``None`` if Cholesky fails."""
+    n, p = J.shape
+    if n <= p:
+        G = J @ J.T
+        G.diagonal().add_(lam)
+        L, info = torch.linalg.cholesky_ex(G)
+        if int(info) != 0:
+            return None
+        w = torch.cholesky_solve(r[:, None], L)[:, 0]
+        return -(J.T @ w), float(lam * lam * (w @ w))  # r + Jδ = λ w
+    G = J.T @ J
+    G.diagonal().add_(lam)
+    L, info = torch.linalg.cholesky_ex(G)
+    if int(info) != 0:
+        return None
+    step = -torch.cholesky_solve((J.T @ r)[:, None], L)[:, 0]
+    lin = r + J @ step
+    return step, float(lin @ lin)
+
+
+def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_iter: int = 1000,
+                        xtol: float = 1e-12, ftol: float = 0.0, window: int = 20,
+                        converged: Callable | None = None, callback: Callable | None = None,
+                        lam0: float = 1e-3, lam_max: float = 1e16) -> LMResult:
+    """Minimise ``‖fun(z)‖²`` by Levenberg–Marquardt.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(z) -> r``, the residual vector (1-D tensor).
+    jac : callable
+        ``jac(z) -> J``, its Jacobian, shape ``(len(r), len(z))``.
+    z0 : tensor
+        Starting point (1-D).
+    max_iter : int
+        Most Jacobian evaluations (iterations).
+    xtol : float
+        Stop when an accepted step has ``‖δ‖ ≤ xtol·(xtol + ‖z‖)``.
+    ftol : float
+        Stop when the loss fell by less than the fraction ``ftol`` over the last ``window`` iterations.
+    converged : callable, optional
+        ``converged(z, r) -> bool``, the problem's own convergence test on an accepted iterate.
+    callback : callable, optional
+        ``callback(state)`` with an :class:`LMState` after every iteration; raising ``StopIteration`` stops.
+    lam0 : float
+        Initial damping relative to the mean diagonal of ``JᵀJ``.
+    lam_max : float
+        Damping beyond which no step can reduce the loss: the run stops.
+
+    Returns
+    -------
+    LMResult
+        ``status``: -1 non-finite residual or Jacobian (``z`` is the last finite iterate), 0 ``max_iter``,
+        1 ``converged``, 2 ``xtol``, 3 ``ftol``, 4 no step reduces the loss, 5 stopped by ``callback``.
+
+    Examples
+    --------
+    >>> fun = lambda z: torch.stack([10 * (z[1] - z[0] ** 2), 1 - z[0]])
+    >>> jac = lambda z: torch.func.jacrev(fun)(z)
+    >>> out = levenberg_marquardt(fun, jac, torch.tensor([-1.2, 1.0], dtype=torch.float64), xtol=1e-14)
+    >>> out.stop_reason, [round(v, 8) for v in out.z.tolist()]
+    ('xtol', [1.0, 1.0])
+    """
+    z = z0
+    r = fun(z)
+    nfev, njev = 1, 0
+    loss = float(r @ r)
+    history = [loss]
+    if not math.isfinite(loss):
+        return _finish(z, loss, -1, "the residual is not finite at the starting point", 0, nfev, njev, math.nan,
+                       history)
+    if converged is not None and converged(z, r):
+        return _finish(z, loss, 1, "the starting point already meets the tolerance", 0, nfev, njev, math.nan,
+                       history)
+    lam, nu = None, 2.0
+    for it in range(1, max_iter + 1):
+        J = jac(z)
+        njev += 1
+        if not bool(torch.isfinite(J).all()):
+            return _finish(z, loss, -1, f"the Jacobian is not finite at iteration {it}; kept the last finite "
+                           "iterate", it - 1, nfev, njev, lam, history)
+        if lam is None:
+            lam = lam0 * max(float((J * J).sum()) / J.shape[1], 1e-300)
+        while True:
+            solved = _damped_step(J, r, lam)
+            if solved is not None:
+                step, lin = solved
+                z_new = z + step
+                r_new = fun(z_new)
+                nfev += 1
+                loss_new = float(r_new @ r_new)
+                predicted = loss - lin
+                rho = (loss - loss_new) / predicted if predicted > 0 else -1.0
+                if math.isfinite(loss_new) and rho > 0:
+                    break
+            lam *= nu
+            nu *= 2.0
+            if lam > lam_max:
+                return _finish(z, loss, 4, f"no step reduces the loss any more (damping above {lam_max:.0e}): "
+                               "the residual is at the rounding level of the dtype, or at a local minimum",
+                               it, nfev, njev, lam, history)
+        lam = max(lam * max(1 / 3, 1 - (2 * rho - 1) ** 3), 1e-300)
+        nu = 2.0
+        step_norm, z_norm = float(step.norm()), float(z.norm())
+        z, r, loss = z_new, r_new, loss_new
+        history.append(loss)
+        if callback is not None:
+            try:
+                callback(LMState(it, z, loss, lam))
+            except StopIteration:
+                return _finish(z, loss, 5, "stopped by the callback", it, nfev, njev, lam, history)
+        if converged is not None and converged(z, r):
+            return _finish(z, loss, 1, "converged: the residual meets the tolerance", it, nfev, njev, lam,
+                           history)
+        if step_norm <= xtol * (xtol + z_norm):
+            return _finish(z, loss, 2, f"converged: the step {step_norm:.1e} is below xtol relative to the "
+                           "parameters", it, nfev, njev, lam, history)
+        if ftol > 0 and it >= window and history[-1 - window] - loss <= ftol * history[-1 - window]:
+            return _finish(z, loss, 3, f"converged: the loss fell by less than ftol={ftol:g} (relative) over "
+                           f"the last {window} iterations", it, nfev, njev, lam, history)
+    return _finish(z, loss, 0, f"stopped at max_iter={max_iter} before meeting the tolerance; raise max_iter",
+                   max_iter, nfev, njev, lam, history)
+
+
+def _finish(z, loss, status, message, niter, nfev, njev, lam, history) -> LMResult:
+    reason, success = STATUS[status]
+    return LMResult(z, loss, status, reason, message, success, niter, nfev, njev,
+                    math.nan if lam is None else float(lam), history)

@@ -1,0 +1,233 @@
+"""Independent references for a :class:`~sciml.pinn.BVP`, built from the same statement.
+
+- :func:`exact_solution` — the closed form the problem gives (``exact=``), evaluated with NumPy.
+- :func:`dsolve_solution` — SymPy's :func:`~sympy.dsolve` general solution with its constants fixed by the
+  conditions; :class:`NoReferenceError` when SymPy finds no closed form.
+- :func:`scipy_solution` — the statement as a first-order system ``Y' = f(x, Y)`` (the equations solved for
+  their highest derivatives), integrated by :func:`scipy.integrate.solve_ivp` when every condition is an
+  initial value that SymPy can solve for, and by :func:`scipy.integrate.solve_bvp` otherwise (conditions at
+  the two ends; unknown constants become ``solve_bvp``'s parameters).
+
+Each returns a :class:`NumericSolution`: ``sol(x)`` is a NumPy array shaped like ``sciml``'s ``result.sol``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.integrate
+import sympy
+
+from sciml.pinn._parse import value_symbol
+
+
+class NoReferenceError(RuntimeError):
+    """A reference cannot be built for this problem (no closed form, or the SciPy solver failed)."""
+
+
+class NumericSolution:
+    """A reference solution as a NumPy callable ``sol(x)``: shape ``x.shape`` for one function, else
+    ``(*x.shape, k)``. ``method`` names where it came from, ``expr`` holds closed forms, ``raw`` the SciPy
+    result, ``unknowns`` identified constants."""
+
+    def __init__(self, functions, evaluate, method: str, *, expr=None, raw=None, unknowns=None):
+        self.functions, self._evaluate, self.method = tuple(functions), evaluate, method
+        self.expr, self.raw, self.unknowns = expr, raw, dict(unknowns or {})
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in self._evaluate(x)],
+                          axis=-1)
+        return values[..., 0] if len(self.functions) == 1 else values
+
+    def __repr__(self) -> str:
+        return f"NumericSolution({self.method}, functions={list(self.functions)})"
+
+
+def _closed_form(problem, exprs: dict, method: str) -> NumericSolution:
+    x = problem.variable
+    fns = [sympy.lambdify(x, exprs[f], "numpy") for f in problem.functions]
+    return NumericSolution(problem.functions, lambda t: [f(t) for f in fns], method, expr=dict(exprs))
+
+
+def exact_solution(problem) -> NumericSolution:
+    """The problem's own closed form (``BVP(..., exact=...)``)."""
+    if problem.exact is None:
+        raise NoReferenceError("the problem gives no exact solution (pass exact= to BVP)")
+    return _closed_form(problem, problem.exact, "closed form")
+
+
+def dsolve_solution(problem) -> NumericSolution:
+    """SymPy's closed-form solution: :func:`sympy.dsolve`, then the constants from the conditions.
+
+    Examples
+    --------
+    >>> from sciml.pinn import BVP
+    >>> p = BVP("u'' + u = 0", domain=(0, "pi/2"), conditions=["u(0) = 0", "u(pi/2) = 1"])
+    >>> dsolve_solution(p).expr
+    {'u': sin(x)}
+    """
+    if problem.unknowns:
+        raise NoReferenceError("dsolve cannot identify unknown constants; use scipy_solution")
+    x = problem.variable
+    targets = [sympy.Function(f)(x) for f in problem.functions]
+    eqs = list(problem.equations)
+    try:
+        general = sympy.dsolve(eqs[0] if len(eqs) == 1 else eqs, targets[0] if len(eqs) == 1 else targets)
+    except (NotImplementedError, ValueError, TypeError) as exc:
+        raise NoReferenceError(f"sympy.dsolve finds no closed form ({type(exc).__name__}: {exc})") from None
+    if len(eqs) == 1 and isinstance(general, list):
+        raise NoReferenceError(f"sympy.dsolve returns {len(general)} solution families; no unique closed form")
+    sols = {type(e.lhs).__name__: e.rhs for e in ([general] if isinstance(general, sympy.Eq) else general)}
+    if set(sols) != set(problem.functions) or any(s.has(sympy.Function(f)(x)) for f in sols for s in [sols[f]]):
+        raise NoReferenceError("sympy.dsolve returned an implicit solution; no explicit closed form")
+    constants = sorted(set().union(*(s.free_symbols for s in sols.values())) - {x}, key=str)
+    equations = []
+    for cond in problem.conditions:
+        reps = {v.symbol: sympy.diff(sols[v.function], x, v.order).subs(x, v.point) for v in cond.values}
+        equations.append(cond.expr.xreplace(reps))
+    try:
+        found = sympy.solve(equations, constants, dict=True) if constants else [{}]
+    except NotImplementedError as exc:
+        raise NoReferenceError(f"SymPy cannot solve the conditions for the constants: {exc}") from None
+    found = [s for s in found if all(sympy.im(sympy.N(v)) == 0 for v in s.values()) and len(s) == len(constants)]
+    if len(found) != 1:
+        raise NoReferenceError(f"the conditions fix the constants of dsolve's solution in {len(found)} ways "
+                               "(need exactly one)")
+    exprs = {f: sympy.simplify(s.subs(found[0])) for f, s in sols.items()}
+    return _closed_form(problem, exprs, "sympy.dsolve")
+
+
+class _System:
+    """The statement as ``Y' = f(x, Y, p)`` with ``Y = (f, f', …, f^(n-1))`` for each function ``f``."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        x = problem.variable
+        self.state = [(f, k) for f in problem.functions for k in range(problem.orders[f])]
+        if any(problem.orders[f] == 0 for f in problem.functions):
+            raise NoReferenceError("a function without derivatives (an algebraic equation) has no first-order form")
+        highest = [value_symbol(f, problem.orders[f]) for f in problem.functions]
+        try:
+            solved = sympy.solve(list(problem.residuals), highest, dict=True)
+        except NotImplementedError as exc:
+            raise NoReferenceError(f"SymPy cannot solve the equations for {highest}: {exc}") from None
+        if len(solved) != 1 or set(solved[0]) != set(highest):
+            raise NoReferenceError(f"the equations do not give {', '.join(map(str, highest))} uniquely "
+                                   f"({len(solved)} solutions); no first-order form")
+        self.highest = solved[0]
+        self.symbols = [value_symbol(f, k) for f, k in self.state]
+        self.unknowns = [sympy.Symbol(u) for u in problem.unknowns]
+        rhs = [value_symbol(f, k + 1) for f, k in self.state]
+        rhs = [self.highest.get(s, s) for s in rhs]
+        self._rhs = sympy.lambdify([x, *self.symbols, *self.unknowns], rhs, "numpy")
+
+    def fun(self, x, Y, p=()):
+        out = self._rhs(x, *Y, *p)
+        return np.stack([np.broadcast_to(np.asarray(v, dtype=float), np.shape(x)) for v in out])
+
+    def condition_exprs(self, end_symbols):
+        """The conditions with point values replaced by ``end_symbols[(f, k, point)]`` (state symbols at
+        an end), derivatives of the highest order by the equations there."""
+        x = self.problem.variable
+        out = []
+        for cond in self.problem.conditions:
+            reps = {}
+            for v in cond.values:
+                n = self.problem.orders[v.function]
+                if v.order < n:
+                    reps[v.symbol] = end_symbols[(v.function, v.order, v.point)]
+                elif v.order == n:
+                    at = {value_symbol(f, k): end_symbols[(f, k, v.point)] for f, k in self.state}
+                    reps[v.symbol] = self.highest[value_symbol(v.function, n)].subs(x, v.point).xreplace(at)
+                else:
+                    raise NoReferenceError(f"condition {cond.text!r} uses a derivative above the order {n}")
+            out.append(cond.expr.xreplace(reps))
+        return out
+
+
+def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_mesh: int = 101,
+                   guess=None) -> NumericSolution:
+    """``solve_ivp`` (initial values) or ``solve_bvp`` (two-point conditions) on the first-order form.
+
+    Parameters
+    ----------
+    tol : float
+        ``solve_bvp``'s residual tolerance, or ``solve_ivp``'s ``rtol`` and ``atol``.
+    max_nodes, n_mesh : int
+        ``solve_bvp``'s node limit and initial mesh size.
+    guess : callable, optional
+        ``guess(x) -> Y`` (shape ``(n, len(x))``), the initial guess of ``solve_bvp`` (zeros by default).
+    """
+    system = _System(problem)
+    a, b = problem.domain
+    points = problem.points
+    ivp = _initial_state(problem, system) if not problem.unknowns else None
+    if ivp is not None:
+        out = scipy.integrate.solve_ivp(system.fun, (a, b), ivp, method="DOP853", rtol=tol * 1e-2, atol=tol * 1e-2,
+                                        dense_output=True)
+        if not out.success:
+            raise NoReferenceError(f"scipy.integrate.solve_ivp failed: {out.message}")
+        return _numeric(problem, system, lambda t: out.sol(t), "scipy.integrate.solve_ivp", out, {})
+    ends = {}
+    ya = sympy.symbols(f"ya0:{len(system.state)}")
+    yb = sympy.symbols(f"yb0:{len(system.state)}")
+    for p in points:
+        at_a, at_b = sympy.simplify(p - problem.domain_exact[0]) == 0, sympy.simplify(p - problem.domain_exact[1]) == 0
+        if not (at_a or at_b):
+            raise NoReferenceError(f"solve_bvp takes conditions at the two ends only; {p} is inside the interval")
+        for i, (f, k) in enumerate(system.state):
+            ends[(f, k, p)] = ya[i] if at_a else yb[i]
+    bc_exprs = system.condition_exprs(ends)
+    bc_fn = sympy.lambdify([ya, yb, system.unknowns], bc_exprs, "numpy")
+    mesh = np.linspace(a, b, n_mesh)
+    guesses = [np.asarray(guess(mesh), dtype=float)] if guess is not None else [
+        np.zeros((len(system.state), n_mesh)), _bump(system.state, mesh, a, b)]
+    p0 = np.asarray(list(problem.unknowns.values()), dtype=float)
+    kwargs = {"p": p0} if p0.size else {}
+
+    def fun(x, Y, p=()):
+        return system.fun(x, Y, p)
+
+    def bc(Ya, Yb, p=()):
+        return np.asarray(bc_fn(Ya, Yb, list(p)), dtype=float)
+
+    for y0 in guesses:  # zero first; a bump when zero is degenerate (eigenproblems)
+        out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=tol, max_nodes=max_nodes, **kwargs)
+        if out.success:
+            break
+    else:
+        raise NoReferenceError(f"scipy.integrate.solve_bvp failed: {out.message}")
+    unknowns = dict(zip(problem.unknowns, np.atleast_1d(out.p).tolist(), strict=True)) if p0.size else {}
+    return _numeric(problem, system, out.sol, "scipy.integrate.solve_bvp", out, unknowns)
+
+
+def _bump(state, mesh, a, b) -> np.ndarray:
+    """The guess ``4t(1 - t)``, ``t = (x - a)/(b - a)``, and its derivatives, for each function."""
+    t, length = (mesh - a) / (b - a), b - a
+    rows = {0: 4 * t * (1 - t), 1: 4 * (1 - 2 * t) / length, 2: np.full_like(t, -8 / length**2)}
+    return np.stack([rows.get(k, np.zeros_like(t)) for _, k in state])
+
+
+def _initial_state(problem, system):
+    """The initial state when every condition sits at the left end and SymPy solves them uniquely."""
+    if not problem.is_ivp:
+        return None
+    y = sympy.symbols(f"y0:{len(system.state)}")
+    ends = {(f, k, p): y[i] for p in problem.points for i, (f, k) in enumerate(system.state)}
+    try:
+        exprs = system.condition_exprs(ends)
+        found = sympy.solve(exprs, y, dict=True)
+    except (NotImplementedError, NoReferenceError):
+        return None
+    if len(found) != 1 or len(found[0]) != len(y):
+        return None
+    values = [found[0][s] for s in y]
+    if any(v.free_symbols for v in values):
+        return None
+    return [float(v) for v in values]
+
+
+def _numeric(problem, system, evaluate, method, raw, unknowns) -> NumericSolution:
+    index = [system.state.index((f, 0)) for f in problem.functions]
+    return NumericSolution(problem.functions, lambda t: [evaluate(t.reshape(-1))[i].reshape(t.shape) for i in index],
+                           method, raw=raw, unknowns=unknowns)

@@ -1,0 +1,114 @@
+"""What :func:`sciml.pinn.solve` returns: the dense solution and a result with ``solve_bvp``'s names."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from sciml._result import Result
+from sciml._validation import as_tensor
+
+
+class ConvergenceWarning(UserWarning):
+    """A PINN solve stopped before meeting its tolerance (see the result's ``status`` and ``message``)."""
+
+
+class PINNSolution:
+    """The trained trial function as a callable: ``sol(x)`` or ``sol(x, nu=k)`` for the k-th derivative.
+
+    Returns a tensor of shape ``x.shape`` for one unknown function and ``(*x.shape, k)`` for ``k`` of them.
+    Differentiable in ``x`` (autograd, ``torch.func``); the network parameters are fixed.
+    """
+
+    def __init__(self, net, ansatz, theta: torch.Tensor, functions):
+        self.net, self.ansatz, self.functions = net, ansatz, tuple(functions)
+        self.theta = theta.detach()
+        self.alpha = ansatz.alpha(net, self.theta).detach()
+        self.__name__ = "sol"
+
+    def __call__(self, x, nu: int = 0) -> torch.Tensor:
+        if isinstance(nu, bool) or not isinstance(nu, int) or nu < 0:
+            raise ValueError(f"nu (derivative order) must be a non-negative integer, got {nu!r}")
+        if nu > self.ansatz.order:
+            raise ValueError(f"nu={nu} exceeds the highest derivative this solution carries ({self.ansatz.order})")
+        x = as_tensor(x, "x", dtype=self.theta.dtype, device=self.theta.device)
+        D = self.net.derivatives(self.theta, x, self.ansatz.order)
+        U = self.ansatz.values(D, self.alpha, x)[nu]
+        return U[..., 0] if len(self.functions) == 1 else U
+
+    def __repr__(self) -> str:
+        return f"PINNSolution(functions={list(self.functions)}, order<={self.ansatz.order})"
+
+
+@dataclasses.dataclass(repr=False)
+class BVPResult(Result):
+    """The result of :func:`sciml.pinn.solve`, named like :func:`scipy.integrate.solve_bvp`'s.
+
+    Attributes
+    ----------
+    x : tensor
+        The collocation points.
+    y : tensor
+        The solution there: ``sol(x)``.
+    sol : PINNSolution
+        The dense solution, ``sol(x, nu=0)``.
+    success, status, message :
+        Whether a convergence test was met, its code (see :data:`sciml.pinn.lm.STATUS`) and the reason in words.
+    stop_reason : str
+        ``"residual"``, ``"xtol"``, ``"ftol"``, ``"max_iter"``, ``"no_progress"``, ``"nan"`` or ``"callback"``.
+    niter, nfev, njev : int
+        Iterations (Jacobians), residual evaluations, Jacobian evaluations.
+    loss : float
+        The final ``‖r‖²`` (equation residuals averaged over the points, plus the soft rows).
+    residual : float
+        The relative residual ``‖r‖/‖terms‖`` at the collocation points (the quantity ``rtol`` bounds).
+    residual_between : float
+        The same at the midpoints between collocation points: a check that the fit did not just interpolate.
+    history : tensor
+        The loss after each iteration (entry 0: the initial loss).
+    unknowns : dict
+        Identified unknown constants.
+    network : torch.nn.Module
+        The raw network ``N(x)`` (the trial function adds the condition terms to it; use ``sol``).
+    theta : tensor
+        The network's flat parameters.
+    seconds : float
+        Wall time of the solve.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    sol: PINNSolution
+    success: bool
+    status: int
+    message: str
+    stop_reason: str
+    niter: int
+    nfev: int
+    njev: int
+    loss: float
+    residual: float
+    residual_between: float
+    history: torch.Tensor
+    unknowns: dict
+    network: torch.nn.Module = dataclasses.field(repr=False)
+    theta: torch.Tensor = dataclasses.field(repr=False)
+    seconds: float = 0.0
+
+
+@dataclasses.dataclass(repr=False)
+class BVPIntermediate(Result):
+    """Passed to ``callback`` after every iteration: the iterate so far (``sol`` is built on demand)."""
+
+    niter: int
+    loss: float
+    lam: float
+    theta: torch.Tensor
+    unknowns: dict
+    _make_sol: object = dataclasses.field(repr=False, default=None)
+
+    @property
+    def sol(self) -> PINNSolution:
+        """The dense solution at this iterate."""
+        return self._make_sol(self.theta)

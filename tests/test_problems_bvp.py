@@ -1,0 +1,78 @@
+"""The "bvp" problem kind: every problems/pinn file verifies against its references; bad files are named."""
+
+import matplotlib.figure
+import pytest
+
+from sciml import problems as P
+from sciml.problems.bvp import BVPProblem
+from sciml.problems.registry import catalog_dir
+
+NAMES = sorted(entry.name.removesuffix(".toml") for entry in (catalog_dir() / "pinn").iterdir()
+               if entry.name.endswith(".toml"))
+VERIFIED = {}
+
+
+def verified(name):
+    if name not in VERIFIED:
+        VERIFIED[name] = P.verify_problem(P.load(name))
+    return VERIFIED[name]
+
+
+def test_the_catalog_has_the_seed():
+    assert "seed_bvp" in NAMES and len(NAMES) >= 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_pinn_problem_verifies(name):
+    v = verified(name)
+    assert v.error is None and v.warnings == [], (v.error, v.warnings)
+    assert v.passed, [(c.reference, c.error, c.tol, c.note) for c in v.comparisons]
+    assert {c.reference for c in v.comparisons} >= {"closed form"}
+    assert all(c.error <= c.tol for c in v.comparisons)
+
+
+def test_seed_statement_references_and_plot():
+    problem = P.load("seed_bvp")
+    assert problem.kind == "bvp" and problem.method == "sciml.pinn.solve (lm)"
+    assert problem.statement() == "u'' + u = 0 on [0, pi/2]; u(0) = 0, u(pi/2) = 1"
+    labels = [r.label for r in problem.references()]
+    assert labels == ["closed form", "sympy.dsolve", "scipy.integrate.solve_bvp"]
+    result = verified("seed_bvp").result
+    fig = matplotlib.figure.Figure()
+    assert problem.plot(result, fig) is True and len(fig.axes) == 3
+    assert fig.axes[1].get_yscale() == "log" and fig.axes[2].get_yscale() == "log"
+
+
+def test_ivp_label_and_python_construction():
+    assert [r.label for r in P.load("ivp_gaussian").references()][-1] == "scipy.integrate.solve_ivp"
+    p = BVPProblem(equation="u'' = -pi^2*sin(pi*x)", domain=[0, 1], conditions=["u(0) = 0", "u(1) = 0"],
+                   exact="sin(pi*x)", tolerances={"exact": 1e-5}, name="sine",
+                   solver={"rtol": 1e-5, "seed": 1, "dtype": "float64", "hidden": [16, 16]})
+    v = P.verify_problem(p)
+    assert v.passed, v.comparisons
+
+
+BASE = {"kind": "bvp", "equation": "u'' + u = 0", "domain": [0, 1], "conditions": ["u(0) = 0", "u(1) = 1"],
+        "reference": {"scipy": {"tol": 1e-6}}}
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"equation": None}, "key 'equation': is required"),
+    ({"equation": 3}, "key 'equation': must be a string"),
+    ({"equation": "u'' + = 0"}, r"equations\[0\].*cannot parse"),
+    ({"domain": [0]}, "key 'domain': must have 2 entries"),
+    ({"domain": [1, 0]}, "empty interval"),
+    ({"conditions": ["u(0) = 0"]}, "need 2 condition"),
+    ({"conditions": "u(0) = 0"}, "key 'conditions': must be a list"),
+    ({"solver": {"stepsize": 1}}, "solver: unknown option 'stepsize'"),
+    ({"solver": {"dtype": "float16"}}, "solver: dtype must be 'float32' or 'float64'"),
+    ({"reference": {"exact": {"tol": 1e-6}}}, "'exact' reference needs the closed form"),
+    ({"reference": {"spline": {"tol": 1e-6}}}, "no such reference"),
+    ({"exact": 1}, "key 'exact': must be a string"),
+    ({"colour": "red"}, "key 'colour': is not a known key"),
+])
+def test_bad_problem_files(change, match):
+    data = {**BASE, **change}
+    data = {k: v for k, v in data.items() if v is not None}
+    with pytest.raises(P.ProblemFileError, match=match):
+        P.from_dict(data, source="bad.toml")
