@@ -32,7 +32,7 @@ def _cmd_list(args, out) -> int:
     p = _problems()
     rows = []
     for problem in p.catalog(args.kind):
-        refs = ", ".join(f"{name} ({problem.reference_labels[name]})" for name in problem.tolerances)
+        refs = ", ".join(f"{r.name} ({r.label})" for r in problem.references())
         rows.append((problem.name, problem.kind, problem.title, refs))
     print(format_table(rows, ("name", "kind", "title", "references")), file=out)
     kinds = sorted({r[1] for r in rows})
@@ -48,8 +48,10 @@ def _cmd_show(args, out) -> int:
     if problem.description:
         print(f"\n{problem.description.strip()}", file=out)
     print("\nreferences:", file=out)
-    for name, tol in problem.tolerances.items():
-        print(f"  {name:<10} {problem.reference_labels[name]:<32} tol {tol:.0e}", file=out)
+    refs = problem.references()
+    width = max(len(r.label) for r in refs)
+    for r in refs:
+        print(f"  {r.name:<10} {r.label:<{width}}  tol {r.tol:.0e}", file=out)
     return 0
 
 
