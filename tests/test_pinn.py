@@ -5,14 +5,12 @@ import math
 
 import numpy as np
 import pytest
-import scipy.optimize
 import sympy
 import torch
 from torch.func import jacfwd
 
 from sciml.pinn import BVP, IVP, BVPResult, ConvergenceWarning, collocation_points, solve
 from sciml.pinn.ansatz import Ansatz
-from sciml.pinn.lm import levenberg_marquardt
 from sciml.pinn.network import TanhMLP
 from sciml.pinn.references import NoReferenceError, dsolve_solution, exact_solution, scipy_solution
 from sciml.pinn.result import PINNSolution
@@ -184,65 +182,6 @@ def test_collocation_points(generator):
     assert np.allclose(cheb.numpy(), expected, atol=1e-15)
     with pytest.raises(ValueError, match="must lie in the domain"):
         collocation_points((a, b), 3, torch.tensor([0.0, 2.0]))
-
-
-# -- Levenberg–Marquardt -------------------------------------------------------------------------------------
-
-
-def rosenbrock(z):
-    return torch.stack([10 * (z[1] - z[0] ** 2), 1 - z[0]])
-
-
-def test_lm_matches_scipy_least_squares():
-    z0 = torch.tensor([-1.2, 1.0], dtype=F64)
-    out = levenberg_marquardt(rosenbrock, torch.func.jacrev(rosenbrock), z0, xtol=1e-15,
-                              converged=lambda z, r: float(r.norm()) < 1e-14)
-    ref = scipy.optimize.least_squares(lambda z: rosenbrock(torch.tensor(z)).numpy(), z0.numpy(), method="lm",
-                                       xtol=1e-15, ftol=1e-15)
-    assert out.success and out.stop_reason in ("residual", "xtol") and out.status in (1, 2)
-    assert np.allclose(out.z.numpy(), ref.x, atol=1e-10) and np.allclose(out.z.numpy(), [1, 1], atol=1e-10)
-    assert out.history[0] == pytest.approx(float(rosenbrock(z0) @ rosenbrock(z0)))
-    assert all(b <= a for a, b in zip(out.history, out.history[1:], strict=False))
-
-
-def test_lm_stop_reasons():
-    z0 = torch.tensor([-1.2, 1.0], dtype=F64)
-    jac = torch.func.jacrev(rosenbrock)
-    out = levenberg_marquardt(rosenbrock, jac, z0, max_iter=3)
-    assert (out.status, out.stop_reason, out.success, out.niter) == (0, "max_iter", False, 3)
-
-    def stop_at_2(state):
-        if state.niter == 2:
-            raise StopIteration
-
-    out = levenberg_marquardt(rosenbrock, jac, z0, callback=stop_at_2)
-    assert (out.stop_reason, out.niter, out.success) == ("callback", 2, False)
-    out = levenberg_marquardt(rosenbrock, jac, z0, ftol=0.5, window=1, max_iter=10_000)
-    assert out.stop_reason == "ftol" and out.success
-    # a residual no step can reduce (zero Jacobian, nonzero residual): the damping runs away
-    flat = levenberg_marquardt(lambda z: z * 0 + 1, lambda z: torch.zeros(1, 1, dtype=F64), torch.ones(1, dtype=F64))
-    assert (flat.status, flat.stop_reason, flat.success) == (4, "no_progress", False)
-
-
-def test_lm_nan_handling():
-    nan_start = levenberg_marquardt(lambda z: torch.sqrt(z - 2), torch.func.jacrev(lambda z: torch.sqrt(z - 2)),
-                                    torch.ones(1, dtype=F64))
-    assert (nan_start.status, nan_start.stop_reason, nan_start.niter) == (-1, "nan", 0)
-    # trial points with NaN residuals are rejected steps: sqrt(z) - 0.1 from z = 1 overshoots below 0
-    fun = lambda z: torch.sqrt(z) - 0.1  # noqa: E731
-    out = levenberg_marquardt(fun, torch.func.jacrev(fun), torch.ones(1, dtype=F64), xtol=1e-14)
-    assert out.success and abs(float(out.z[0]) - 0.01) < 1e-12
-    # a Jacobian that turns NaN stops the run at the last finite iterate
-    seen = []
-
-    def jac(z):
-        seen.append(z.clone())
-        J = torch.func.jacrev(rosenbrock)(z)
-        return J * math.nan if len(seen) == 4 else J
-
-    out = levenberg_marquardt(rosenbrock, jac, torch.tensor([-1.2, 1.0], dtype=F64))
-    assert (out.status, out.stop_reason, out.niter) == (-1, "nan", 3)
-    assert torch.equal(out.z, seen[-1]) and math.isfinite(out.loss)
 
 
 # -- the solver ----------------------------------------------------------------------------------------------

@@ -6,12 +6,15 @@
   ``"not checked"``), ``min_eigenvalue`` and the ``trajectory`` of iterates.
 - :class:`Status`, :class:`ConvergenceWarning`, :class:`SecondOrderWarning` — how a run that did not reach
   a verified minimum is reported.
+- :func:`levenberg_marquardt` — nonlinear least squares ``min ‖r(z)‖²`` with every stop stated
+  (:class:`LMResult`); the engine of :mod:`sciml.pinn` and of :func:`sciml.signal.fit_sinusoids`.
 - The methods (:class:`GradientDescent`, :class:`Momentum`, :class:`Newton`, :class:`BFGS`), line searches
   (:mod:`sciml.optimize.linesearch`) and the curvature check (:mod:`sciml.optimize.second_order`).
 """
 
 from sciml.optimize.bfgs import BFGS
 from sciml.optimize.first_order import GradientDescent, Momentum
+from sciml.optimize.least_squares import LMResult, LMState, levenberg_marquardt
 from sciml.optimize.minimize import METHODS, minimize
 from sciml.optimize.newton import Newton
 from sciml.optimize.result import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status
@@ -21,10 +24,13 @@ __all__ = [
     "METHODS",
     "ConvergenceWarning",
     "GradientDescent",
+    "LMResult",
+    "LMState",
     "Momentum",
     "Newton",
     "OptimizeResult",
     "SecondOrderWarning",
     "Status",
+    "levenberg_marquardt",
     "minimize",
 ]

@@ -54,7 +54,8 @@ class BVPResult(Result):
     sol : PINNSolution
         The dense solution, ``sol(x, nu=0)``.
     success, status, message :
-        Whether a convergence test was met, its code (see :data:`sciml.pinn.lm.STATUS`) and the reason in words.
+        Whether a convergence test was met, its code (see :data:`sciml.optimize.least_squares.STATUS`) and
+        the reason in words.
     stop_reason : str
         ``"residual"``, ``"xtol"``, ``"ftol"``, ``"max_iter"``, ``"no_progress"``, ``"nan"`` or ``"callback"``.
     niter, nfev, njev : int

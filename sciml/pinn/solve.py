@@ -9,9 +9,9 @@ import warnings
 import torch
 
 from sciml._validation import as_tensor, resolve_dtype
+from sciml.optimize.least_squares import levenberg_marquardt
 from sciml.pinn.ansatz import Ansatz
 from sciml.pinn.collocation import collocation_points
-from sciml.pinn.lm import levenberg_marquardt
 from sciml.pinn.network import TanhMLP
 from sciml.pinn.residual import Residuals
 from sciml.pinn.result import BVPIntermediate, BVPResult, ConvergenceWarning, PINNSolution

@@ -7,7 +7,7 @@ import scipy.signal
 import torch
 
 from sciml.signal._sampling import as_signal, sampling
-from sciml.signal.sinusoids import FitStatus, Sinusoids, levenberg_marquardt, linear_coefficients, make_result
+from sciml.signal.sinusoids import FitStatus, Sinusoids, fit_parameters, linear_coefficients, make_result
 from sciml.signal.spectrum import spectrum
 
 
@@ -99,7 +99,7 @@ def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold:
         p = linear_coefficients(x, tau, freqs)
     else:
         while True:
-            p, status, it, fe = levenberg_marquardt(x, tau, freqs, max_iter=max_iter, xtol=xtol, ftol=ftol)
+            p, status, it, fe = fit_parameters(x, tau, freqs, max_iter=max_iter, xtol=xtol, ftol=ftol)
             nit, nfev = nit + it, nfev + fe
             keep = _keep(p, freqs.numel(), threshold, rate / n)
             if bool(keep.all()):

@@ -17,6 +17,7 @@ import torch
 
 from sciml._result import Result
 from sciml._validation import as_tensor
+from sciml.optimize.least_squares import levenberg_marquardt
 from sciml.signal._sampling import as_signal, sampling
 
 
@@ -25,13 +26,14 @@ class FitConvergenceWarning(RuntimeWarning):
 
 
 class FitStatus(enum.IntEnum):
-    """Outcome of a sinusoid fit; ``success`` unless ``MAX_ITER``."""
+    """Outcome of a sinusoid fit; ``success`` unless ``MAX_ITER`` or ``NONFINITE``."""
 
     XTOL = 0
     FTOL = 1
     MAX_ITER = 2
     NO_PEAKS = 3
     NOT_REFINED = 4
+    NONFINITE = 5
 
 
 MESSAGES = {
@@ -40,6 +42,7 @@ MESSAGES = {
     FitStatus.MAX_ITER: "max_iter reached before convergence: the estimates are those of the last iterate; "
                         "increase max_iter or start from better frequencies",
     FitStatus.NO_PEAKS: "no spectral peak above the threshold: the signal has no oscillating component to report",
+    FitStatus.NONFINITE: "the fit produced non-finite values: check the samples and the starting frequencies",
     FitStatus.NOT_REFINED: "not refined (refine=False): frequencies from interpolated spectrum peaks, "
                            "amplitudes and phases from a linear least-squares fit at those frequencies",
 }
@@ -106,50 +109,23 @@ def _model(p, tau, k):
     return m, J
 
 
-def levenberg_marquardt(x, tau, freqs, *, max_iter, xtol, ftol):
+def fit_parameters(x, tau, freqs, *, max_iter, xtol, ftol):
     """Fit ``c0 + Σ a_j cos(2π f_j τ) + b_j sin(2π f_j τ)``; returns ``(params, status, nit, nfev)``.
 
-    ``params`` is ``[c0, a, b, f]``. Steps solve ``(JₙᵀJₙ + μI) δ = Jₙᵀr`` with the columns of the Jacobian
-    scaled to unit norm; a step is accepted when it lowers the sum of squares, else μ grows tenfold. When
-    no step lowers it even at μ = 1e12 the residual is at its floor (status ``FTOL``).
+    ``params`` is ``[c0, a, b, f]``, started from the linear least-squares coefficients at ``freqs`` and
+    refined by :func:`sciml.optimize.levenberg_marquardt` with Marquardt's column scaling (frequency and
+    amplitude columns differ by orders of magnitude). When no step lowers the sum of squares any more, the
+    residual is at its rounding floor: that is convergence here (status ``FTOL``).
     """
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    p, k = linear_coefficients(x, tau, freqs), freqs.shape[0]
-    m, J = _model(p, tau, k)
-    r = x - m
-    cost = float(r @ r)
-    mu, nfev = 1e-8, 1
-    if cost == 0.0:
-        return p, FitStatus.FTOL, 0, nfev
-    for nit in range(1, max_iter + 1):
-        D = torch.linalg.vector_norm(J, dim=0).clamp_min(torch.finfo(J.dtype).tiny ** 0.5)
-        Jn = J / D
-        g, H = Jn.mT @ r, Jn.mT @ Jn
-        eye = torch.eye(H.shape[0], dtype=H.dtype, device=H.device)
-        while True:
-            L, info = torch.linalg.cholesky_ex(H + mu * eye)
-            if int(info) == 0:
-                step = torch.cholesky_solve(g[:, None], L).squeeze(1) / D
-                p_new = p + step
-                m_new, J_new = _model(p_new, tau, k)
-                r_new = x - m_new
-                cost_new = float(r_new @ r_new)
-                nfev += 1
-                if cost_new < cost:
-                    break
-            mu *= 10.0
-            if mu > 1e12:
-                return p, FitStatus.FTOL, nit, nfev
-        decrease = cost - cost_new
-        small_step = float(torch.linalg.vector_norm(step * D)) <= xtol * (float(torch.linalg.vector_norm(p * D))
-                                                                          + xtol)
-        p, J, r, cost, mu = p_new, J_new, r_new, cost_new, max(mu / 10.0, 1e-15)
-        if small_step:
-            return p, FitStatus.XTOL, nit, nfev
-        if decrease <= ftol * cost or cost == 0.0:
-            return p, FitStatus.FTOL, nit, nfev
-    return p, FitStatus.MAX_ITER, max_iter, nfev
+    k = freqs.shape[0]
+    p0 = linear_coefficients(x, tau, freqs)
+    out = levenberg_marquardt(lambda p: _model(p, tau, k)[0] - x, lambda p: _model(p, tau, k)[1], p0,
+                              max_iter=max_iter, xtol=xtol, ftol=ftol, window=1, lam0=1e-8, scale=True)
+    status = {"xtol": FitStatus.XTOL, "ftol": FitStatus.FTOL, "no_progress": FitStatus.FTOL, "residual": FitStatus.FTOL,
+              "max_iter": FitStatus.MAX_ITER, "nan": FitStatus.NONFINITE}[out.stop_reason]
+    return out.z, status, out.niter, out.nfev
 
 
 def components(p, k, t0):
@@ -210,7 +186,7 @@ def fit_sinusoids(x, t=None, *, fs=None, freqs, max_iter: int = 100, xtol: float
         raise ValueError(f"x has {x.shape[0]} samples, too few to fit {f0.shape[0]} sinusoids (3 parameters "
                          "each) and an offset")
     tau = torch.arange(x.shape[0], dtype=torch.float64, device=x.device) / rate
-    p, status, nit, nfev = levenberg_marquardt(x, tau, f0, max_iter=max_iter, xtol=xtol, ftol=ftol)
+    p, status, nit, nfev = fit_parameters(x, tau, f0, max_iter=max_iter, xtol=xtol, ftol=ftol)
     return make_result(x, tau, p, f0.shape[0], t0, rate, status, nit, nfev)
 
 
@@ -220,9 +196,10 @@ def make_result(x, tau, p, k, t0, rate, status, nit, nfev, *, report=None, stack
     m, _ = _model(p, tau, k)
     f, amp, phase, c0 = components(p, k, t0)
     report = k if report is None else report
-    if status == FitStatus.MAX_ITER:
+    failed = status in (FitStatus.MAX_ITER, FitStatus.NONFINITE)
+    if failed:
         warnings.warn(MESSAGES[status], FitConvergenceWarning, stacklevel=stacklevel)
     return Sinusoids(freqs=f[:report], amplitudes=amp[:report], phases=phase[:report], offset=c0,
                      residual=float(torch.sqrt(torch.mean((x - m) ** 2))), fs=rate, resolution=rate / x.shape[0],
-                     success=status != FitStatus.MAX_ITER, status=int(status), message=MESSAGES[status],
+                     success=not failed, status=int(status), message=MESSAGES[status],
                      nit=nit, nfev=nfev)

@@ -5,9 +5,11 @@ Each iteration takes the Jacobian ``J = ∂r/∂z`` once and solves the damped n
 .. math:: (J^\\top J + \\lambda I)\\,\\delta = -J^\\top r,
 
 through the smaller of the two Gram matrices: when ``J`` has fewer rows than columns,
-``δ = -Jᵀ w`` with ``(J Jᵀ + λ I) w = r``, by Cholesky. A step is accepted when the gain ratio
-``ρ = (actual reduction)/(predicted reduction)`` is positive; then ``λ ← λ·max(1/3, 1 - (2ρ - 1)³)``
-(Nielsen's rule), otherwise ``λ ← λ·ν`` with ``ν`` doubling, and the step is solved again with the same ``J``.
+``δ = -Jᵀ w`` with ``(J Jᵀ + λ I) w = r``, by Cholesky. With ``scale=True`` the columns of ``J`` are
+scaled to unit norm first (Marquardt's scaling, for parameters of very different magnitudes). A step is
+accepted when the gain ratio ``ρ = (actual reduction)/(predicted reduction)`` is positive; then
+``λ ← λ·max(1/3, 1 - (2ρ - 1)³)`` (Nielsen's rule), otherwise ``λ ← λ·ν`` with ``ν`` doubling, and the step
+is solved again with the same ``J``.
 Trial points whose residual is not finite count as rejected steps.
 """
 
@@ -84,7 +86,7 @@ def _damped_step(J: torch.Tensor, r: torch.Tensor, lam: float):
 def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_iter: int = 1000,
                         xtol: float = 1e-12, ftol: float = 0.0, window: int = 20,
                         converged: Callable | None = None, callback: Callable | None = None,
-                        lam0: float = 1e-3, lam_max: float = 1e16) -> LMResult:
+                        lam0: float = 1e-3, lam_max: float = 1e16, scale: bool = False) -> LMResult:
     """Minimise ``‖fun(z)‖²`` by Levenberg–Marquardt.
 
     Parameters
@@ -109,12 +111,15 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
         Initial damping relative to the mean diagonal of ``JᵀJ``.
     lam_max : float
         Damping beyond which no step can reduce the loss: the run stops.
+    scale : bool
+        Scale the Jacobian's columns to unit norm (each iteration); ``xtol`` then compares scaled norms.
 
     Returns
     -------
     LMResult
         ``status``: -1 non-finite residual or Jacobian (``z`` is the last finite iterate), 0 ``max_iter``,
-        1 ``converged``, 2 ``xtol``, 3 ``ftol``, 4 no step reduces the loss, 5 stopped by ``callback``.
+        1 ``converged`` (or the residual is exactly zero), 2 ``xtol``, 3 ``ftol``, 4 no step reduces the
+        loss, 5 stopped by ``callback``.
 
     Examples
     --------
@@ -132,7 +137,7 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
     if not math.isfinite(loss):
         return _finish(z, loss, -1, "the residual is not finite at the starting point", 0, nfev, njev, math.nan,
                        history)
-    if converged is not None and converged(z, r):
+    if loss == 0.0 or (converged is not None and converged(z, r)):
         return _finish(z, loss, 1, "the starting point already meets the tolerance", 0, nfev, njev, math.nan,
                        history)
     lam, nu = None, 2.0
@@ -142,13 +147,15 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
         if not bool(torch.isfinite(J).all()):
             return _finish(z, loss, -1, f"the Jacobian is not finite at iteration {it}; kept the last finite "
                            "iterate", it - 1, nfev, njev, lam, history)
+        D = torch.linalg.vector_norm(J, dim=0).clamp_min(torch.finfo(J.dtype).tiny ** 0.5) if scale else None
+        Js = J / D if scale else J
         if lam is None:
-            lam = lam0 * max(float((J * J).sum()) / J.shape[1], 1e-300)
+            lam = lam0 * max(float((Js * Js).sum()) / J.shape[1], 1e-300)
         while True:
-            solved = _damped_step(J, r, lam)
+            solved = _damped_step(Js, r, lam)
             if solved is not None:
-                step, lin = solved
-                z_new = z + step
+                step, lin = solved  # in scaled variables when scale=True
+                z_new = z + (step / D if scale else step)
                 r_new = fun(z_new)
                 nfev += 1
                 loss_new = float(r_new @ r_new)
@@ -164,7 +171,7 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
                                it, nfev, njev, lam, history)
         lam = max(lam * max(1 / 3, 1 - (2 * rho - 1) ** 3), 1e-300)
         nu = 2.0
-        step_norm, z_norm = float(step.norm()), float(z.norm())
+        step_norm, z_norm = float(step.norm()), float((z * D).norm() if scale else z.norm())
         z, r, loss = z_new, r_new, loss_new
         history.append(loss)
         if callback is not None:
@@ -172,7 +179,7 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
                 callback(LMState(it, z, loss, lam))
             except StopIteration:
                 return _finish(z, loss, 5, "stopped by the callback", it, nfev, njev, lam, history)
-        if converged is not None and converged(z, r):
+        if loss == 0.0 or (converged is not None and converged(z, r)):
             return _finish(z, loss, 1, "converged: the residual meets the tolerance", it, nfev, njev, lam,
                            history)
         if step_norm <= xtol * (xtol + z_norm):
