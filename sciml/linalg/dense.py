@@ -36,12 +36,15 @@ def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, iters: i
     n = LU.shape[-1]
     x = torch.full((*LU.shape[:-2], n, 1), 1.0 / n, dtype=LU.dtype, device=LU.device)
     est = torch.zeros(LU.shape[:-2], dtype=LU.real.dtype if LU.is_complex() else LU.dtype, device=LU.device)
+    j_old = None
     for _ in range(iters):
         y = torch.linalg.lu_solve(LU, pivots, x)
         est = torch.maximum(est, y.abs().sum((-2, -1)))
         z = torch.linalg.lu_solve(LU, pivots, torch.sgn(y), adjoint=True)
         j = z.abs().argmax(-2, keepdim=True)
-        x = torch.zeros_like(x).scatter_(-2, j, 1.0)
+        if j_old is not None and torch.equal(j, j_old):  # the estimate cannot grow any more
+            break
+        x, j_old = torch.zeros_like(x).scatter_(-2, j, 1.0), j
     inv_norm = torch.where(torch.isfinite(est), est, torch.full_like(est, torch.inf))
     return 1.0 / (norm1 * inv_norm)
 
