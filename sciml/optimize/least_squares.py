@@ -127,7 +127,7 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
     >>> jac = lambda z: torch.func.jacrev(fun)(z)
     >>> out = levenberg_marquardt(fun, jac, torch.tensor([-1.2, 1.0], dtype=torch.float64), xtol=1e-14)
     >>> out.stop_reason, [round(v, 8) for v in out.z.tolist()]
-    ('xtol', [1.0, 1.0])
+    ('residual', [1.0, 1.0])
     """
     z = z0
     r = fun(z)
