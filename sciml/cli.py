@@ -1,13 +1,14 @@
 """The ``sciml`` command: list, show, solve and verify catalog problems.
 
 Every entry point is ``main(argv) -> int``: 0 when everything passed, 1 when a problem failed its
-references, 2 for bad input (unknown problem, malformed file, unparsable expression), with a one-line
-message on stderr and no traceback.
+references (or sciml hit an internal error), 2 for bad input (unknown problem, malformed file, unparsable
+expression), with a one-line message on stderr and no traceback (``SCIML_TRACEBACK=1`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -177,3 +178,9 @@ def main(argv: list[str] | None = None, *, out=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("SCIML_TRACEBACK"):
+            raise
+        print(f"sciml {args.command}: internal error {type(exc).__name__}: {exc} "
+              "(set SCIML_TRACEBACK=1 to see the traceback, and please report it)", file=sys.stderr)
+        return 1

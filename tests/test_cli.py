@@ -90,3 +90,18 @@ def test_python_dash_m(tmp_path):
 def test_other_forms(argv, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run(argv)[0] == 0
+
+
+def test_internal_error_is_one_line_unless_asked(monkeypatch, capsys):
+    from sciml import problems
+
+    def broken(kind=None):
+        raise RuntimeError("catalog exploded")
+
+    monkeypatch.setattr(problems, "catalog", broken)
+    code, _ = run(["list"])
+    err = capsys.readouterr().err
+    assert code == 1 and "internal error RuntimeError: catalog exploded" in err and "Traceback" not in err
+    monkeypatch.setenv("SCIML_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="catalog exploded"):
+        run(["list"])
