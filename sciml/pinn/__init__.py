@@ -16,8 +16,9 @@ True
 milliseconds); a PINN's value is generality, differentiability and inverse problems.
 """
 
+from sciml.optimize.result import ConvergenceWarning
 from sciml.pinn.collocation import collocation_points
-from sciml.pinn.result import BVPIntermediate, BVPResult, ConvergenceWarning, PINNSolution
+from sciml.pinn.result import BVPIntermediate, BVPResult, PINNSolution
 from sciml.pinn.solve import solve
 from sciml.pinn.statement import BVP, IVP
 

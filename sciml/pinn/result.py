@@ -10,10 +10,6 @@ from sciml._result import Result
 from sciml._validation import as_tensor
 
 
-class ConvergenceWarning(UserWarning):
-    """A PINN solve stopped before meeting its tolerance (see the result's ``status`` and ``message``)."""
-
-
 class PINNSolution:
     """The trained trial function as a callable: ``sol(x)`` or ``sol(x, nu=k)`` for the k-th derivative.
 

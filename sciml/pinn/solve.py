@@ -10,11 +10,12 @@ import torch
 
 from sciml._validation import as_tensor, resolve_dtype
 from sciml.optimize.least_squares import levenberg_marquardt
+from sciml.optimize.result import ConvergenceWarning
 from sciml.pinn.ansatz import Ansatz
 from sciml.pinn.collocation import collocation_points
 from sciml.pinn.network import TanhMLP
 from sciml.pinn.residual import Residuals
-from sciml.pinn.result import BVPIntermediate, BVPResult, ConvergenceWarning, PINNSolution
+from sciml.pinn.result import BVPIntermediate, BVPResult, PINNSolution
 from sciml.pinn.statement import BVP
 
 METHODS = ("lm",)

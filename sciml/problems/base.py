@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import numpy as np
+
 from sciml._result import Result
 
 
@@ -24,6 +26,17 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)
+
+
+def max_abs_error(answer, reference, what: str = "answer") -> float:
+    """``max |answer − reference|`` over all entries (real or complex); 0 for empty arrays.
+
+    Raises ``ValueError`` naming ``what`` when the shapes differ, so a wrong-shaped answer fails loudly.
+    """
+    a, b = np.asarray(answer), np.asarray(reference)
+    if a.shape != b.shape:
+        raise ValueError(f"{what}: answer has shape {a.shape}, reference {b.shape}")
+    return float(np.max(np.abs(a - b), initial=0.0))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,7 @@ import sympy
 import torch
 
 from sciml._result import Result
-from sciml.problems.base import Problem
+from sciml.problems.base import Problem, max_abs_error
 from sciml.problems.expressions import parse, parse_number
 
 _OPERATIONS = ("grad", "jacobian", "hessian", "jvp", "vjp", "hvp", "laplacian", "divergence")
@@ -26,13 +26,6 @@ _NEEDS_V = ("jvp", "vjp", "hvp")
 _WORDS = {"grad": "gradient ∇f", "jacobian": "Jacobian J_f", "hessian": "Hessian ∇²f",
           "jvp": "Jacobian-vector product J_f v", "vjp": "vector-Jacobian product vᵀ J_f",
           "hvp": "Hessian-vector product ∇²f v", "laplacian": "Laplacian Δf", "divergence": "divergence ∇·f"}
-
-
-def _max_abs(answer, reference) -> float:
-    a, b = np.asarray(answer, dtype=float), np.asarray(reference, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: answer {a.shape}, reference {b.shape}")
-    return float(np.max(np.abs(a - b))) if a.size else 0.0
 
 
 def _constants(value, where: str):
@@ -194,9 +187,9 @@ class DerivativeProblem(Problem):
         refs = []
         for name in self.tolerances:
             if name == "exact":
-                refs.append(self._reference(name, lambda r: _max_abs(r.value.numpy(), self._exact)))
+                refs.append(self._reference(name, lambda r: max_abs_error(r.value.numpy(), self._exact)))
             else:
-                refs.append(self._reference(name, lambda r: _max_abs(r.value.numpy(), self._sympy())))
+                refs.append(self._reference(name, lambda r: max_abs_error(r.value.numpy(), self._sympy())))
         return refs
 
     @classmethod
@@ -321,7 +314,7 @@ class CustomFunctionProblem(Problem):
 
     def _sympy_error(self, r) -> float:
         pairs = [(r.fun, 0), (r.jac, 1), (r.jac_forward, 1), (r.hess, 2)]
-        return max(_max_abs(t.numpy(), self._symbolic(k)) for t, k in pairs)
+        return max(max_abs_error(t.numpy(), self._symbolic(k)) for t, k in pairs)
 
     def _gradcheck_error(self, r) -> float:
         from sciml.calculus import check_function

@@ -8,16 +8,9 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from sciml.problems.base import Problem, format_value
+from sciml.problems.base import Problem, format_value, max_abs_error
 
 _OPERATIONS = ("solve", "eigvals", "svd", "inv")
-
-
-def _max_abs(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.complex128), np.asarray(b, dtype=np.complex128)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: answer {a.shape}, reference {b.shape}")
-    return float(np.max(np.abs(a - b)))
 
 
 @dataclasses.dataclass(eq=False)
@@ -95,9 +88,9 @@ class LinalgProblem(Problem):
         for name in self.tolerances:
             if name == "exact":
                 value = np.asarray(self.exact)
-                refs.append(self._reference(name, lambda r, v=value: _max_abs(self._answer(r), v)))
+                refs.append(self._reference(name, lambda r, v=value: max_abs_error(self._answer(r), v)))
             else:
-                refs.append(self._reference(name, lambda r: _max_abs(self._answer(r), self._scipy())))
+                refs.append(self._reference(name, lambda r: max_abs_error(self._answer(r), self._scipy())))
         return refs
 
     @classmethod

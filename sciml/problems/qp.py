@@ -8,14 +8,7 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from sciml.problems.base import Problem
-
-
-def _max_abs(a, b, what: str) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"{what}: answer has shape {a.shape}, reference {b.shape}")
-    return float(np.max(np.abs(a - b), initial=0.0))
+from sciml.problems.base import Problem, max_abs_error
 
 
 @dataclasses.dataclass(eq=False)
@@ -64,9 +57,9 @@ class QPProblem(Problem):
     def _error(self, result, x_ref, lam_ref) -> float:
         if not result.success:
             raise ValueError(f"solve_qp did not succeed: {result.message}")
-        err = _max_abs(result.x.detach().cpu(), x_ref, "x")
+        err = max_abs_error(result.x.detach().cpu(), x_ref, "x")
         if lam_ref is not None:
-            err = max(err, _max_abs(result.lam.detach().cpu(), lam_ref, "lam"))
+            err = max(err, max_abs_error(result.lam.detach().cpu(), lam_ref, "lam"))
         return err
 
     def _scipy(self):
