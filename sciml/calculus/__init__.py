@@ -4,6 +4,10 @@
   (return functions, like ``torch.func``); ``jvp``, ``vjp``, ``hvp``, ``derivative`` (return values).
 - :mod:`~sciml.calculus.sympy_bridge` — :func:`to_torch`, a differentiable torch callable from a SymPy
   expression.
+- :mod:`~sciml.calculus.symbolic_function` — :func:`sympy_function`, a custom autograd Function whose backward,
+  forward-mode JVP and higher derivatives all come from ``sympy.diff``.
+- :mod:`~sciml.calculus.torch_to_sympy` — :func:`to_sympy`, the reverse direction: a converted callable, a traced
+  torch function or a tensor back to SymPy.
 - :mod:`~sciml.calculus.functions` — the seed's custom Function :class:`Cubic`, written for every
   autograd mode.
 - :mod:`~sciml.calculus.checks` — :func:`check_function`, gradcheck/gradgradcheck/forward-mode in one report.
@@ -28,12 +32,16 @@ from sciml.calculus.operators import (
     laplacian,
     vjp,
 )
+from sciml.calculus.symbolic_function import SympyFunction, sympy_function
 from sciml.calculus.sympy_bridge import UnsupportedExpressionError, to_torch
+from sciml.calculus.torch_to_sympy import UnsupportedOperationError, to_sympy
 
 __all__ = [
     "Cubic",
     "FunctionCheck",
+    "SympyFunction",
     "UnsupportedExpressionError",
+    "UnsupportedOperationError",
     "check_function",
     "cubic",
     "derivative",
@@ -44,6 +52,8 @@ __all__ = [
     "jacobian",
     "jvp",
     "laplacian",
+    "sympy_function",
+    "to_sympy",
     "to_torch",
     "vjp",
 ]
