@@ -20,8 +20,14 @@ SEED_GRADIENT = {
 
 def test_catalog_has_the_seeds_and_range():
     assert {"seed_gradient", "seed_vjp", "seed_cubic_function"} <= set(CALCULUS)
-    operations = {P.load(n).operation for n in CALCULUS if P.load(n).kind == "derivative"}
-    assert {"grad", "vjp", "jacobian", "hessian", "laplacian", "hvp", "jvp"} <= operations
+    derivatives = [p for p in map(P.load, CALCULUS) if p.kind == "derivative"]
+    assert len(derivatives) >= 15
+    assert {p.operation for p in derivatives} == {"grad", "vjp", "jacobian", "hessian", "laplacian", "hvp", "jvp",
+                                                  "divergence", "derivative"}
+    shapes = {p.solve().value.shape for p in derivatives if p.operation == "jacobian"}
+    assert {(3, 2), (3, 3)} <= shapes  # non-square and 3-D Jacobians
+    assert {p.order for p in derivatives if p.operation == "derivative"} >= {2, 3}
+    assert max(len(p.variables) for p in derivatives) >= 4
 
 
 @pytest.mark.parametrize("name", CALCULUS)
@@ -60,6 +66,26 @@ def test_exact_strings_scalar_answers_and_direct_construction():
                             exact=6, tolerances={"exact": 1e-14, "sympy": 1e-14})
     assert P.verify_problem(div).passed
     assert p.plot(p.solve(), matplotlib.figure.Figure()) is False
+
+
+def test_derivative_operation_at_a_batch_of_points():
+    p = DerivativeProblem(expr="sin(x)", variables=["x"], at=[0, "pi/2", "pi"], operation="derivative", order=2,
+                          exact=[0, -1, 0], tolerances={"exact": 1e-15, "sympy": 1e-15})
+    assert P.verify_problem(p).passed
+    assert p.solve().value.shape == (3,)
+    assert p.statement().startswith("d^2f/dx^2 at x = 0, pi/2, pi")
+    wrong = DerivativeProblem(expr="sin(x)", variables=["x"], at=[0, "pi/2", "pi"], operation="derivative",
+                              order=3, exact=[0, -1, 0], tolerances={"exact": 1e-12, "sympy": 1e-12})
+    exact, sympy_row = P.verify_problem(wrong).comparisons  # the third derivative is -cos: -1, 0, 1
+    assert exact.error == pytest.approx(1.0) and not exact.passed and sympy_row.passed
+
+
+def test_sympy_reference_differentiates_abs_as_a_real_function():
+    p = DerivativeProblem(expr="Abs(x - y)*y + Max(x, 2*y)", variables=["x", "y"], at=[1, 3], operation="hessian",
+                          tolerances={"sympy": 1e-15})
+    v = P.verify_problem(p)
+    assert v.passed, [(c.reference, c.error) for c in v.comparisons]
+    torch.testing.assert_close(p.solve().value, torch.tensor([[0.0, -1.0], [-1.0, 2.0]], dtype=torch.float64))
 
 
 class WrongCubic(torch.autograd.Function):
@@ -124,6 +150,16 @@ def _spec(**changes):
     ({"operation": "vjp"}, "v is required for operations"),
     ({"operation": "jacobian"}, "needs a vector-valued f"),
     ({"reference": {"scipy": {"tol": 1e-3}}}, "key 'reference.scipy': derivative problems have no such"),
+    ({"order": 2}, "order is only for operation 'derivative'"),
+    ({"order": 0}, "key 'order': must be a positive integer"),
+    ({"order": "2"}, "key 'order': must be a positive integer"),
+    ({"operation": "derivative", "order": 2}, "operation 'derivative' needs one variable"),
+    ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [1, 2], "exact": None},
+     "order must be a positive integer for operation 'derivative', got None"),
+    ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [], "order": 1, "exact": None},
+     "at must list the points"),
+    ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [1, 2], "order": 1, "exact": [3]},
+     r"exact must have shape \(2,\)"),
 ])
 def test_bad_derivative_files_name_the_key(changes, match):
     with pytest.raises(P.ProblemFileError, match=match):

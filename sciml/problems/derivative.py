@@ -1,5 +1,6 @@
-"""Derivative problems: an operator (gradient, Jacobian, Hessian, products, Laplacian) of a SymPy expression at a
-point, and custom ``autograd.Function``s checked against their symbolic definition and ``gradcheck``.
+"""Derivative problems: an operator (gradient, Jacobian, Hessian, products, Laplacian, divergence) of a SymPy
+expression at a point, or the k-th derivative of a function of one variable at a batch of points; and custom
+``autograd.Function``s checked against their symbolic definition and ``gradcheck``.
 
 Both kinds compute with :mod:`sciml.calculus` in float64 and compare with SymPy evaluated exactly at the
 point (then rounded), so the references share no code with the autodiff under test.
@@ -19,8 +20,8 @@ from sciml._result import Result
 from sciml.problems.base import Problem, max_abs_error
 from sciml.problems.expressions import parse, parse_number
 
-_OPERATIONS = ("grad", "jacobian", "hessian", "jvp", "vjp", "hvp", "laplacian", "divergence")
-_SCALAR_ONLY = ("grad", "hessian", "hvp", "laplacian")
+_OPERATIONS = ("grad", "jacobian", "hessian", "jvp", "vjp", "hvp", "laplacian", "divergence", "derivative")
+_SCALAR_ONLY = ("grad", "hessian", "hvp", "laplacian", "derivative")
 _VECTOR_ONLY = ("jacobian", "divergence")
 _NEEDS_V = ("jvp", "vjp", "hvp")
 _WORDS = {"grad": "gradient ∇f", "jacobian": "Jacobian J_f", "hessian": "Hessian ∇²f",
@@ -56,10 +57,11 @@ class DerivativeResult(Result):
 class DerivativeProblem(Problem):
     """``operation`` of f = ``expr`` (a string, or a list of strings for vector-valued f) of ``variables``,
     at the point ``at``; ``v`` is the vector of ``jvp`` (length n), ``vjp`` (one entry per component of f)
-    and ``hvp`` (length n).
+    and ``hvp`` (length n). ``derivative`` is the ``order``-th derivative of f of one variable at each of
+    the N points listed in ``at`` (computed by :func:`sciml.calculus.derivative`, as PINN residuals are).
 
     Answer shapes: grad, jvp of scalar f → (n,)/(); jacobian (m, n); hessian (n, n); jvp (m,); vjp, hvp
-    (n,); laplacian, divergence (). References: ``exact`` (the given ``exact`` values, SymPy-parsable
+    (n,); laplacian, divergence (); derivative (N,). References: ``exact`` (the given ``exact`` values, SymPy-parsable
     strings allowed) and ``sympy`` (``sympy.diff``/``hessian``/``jacobian`` evaluated exactly at ``at``).
     Error: max absolute difference.
     """
@@ -73,6 +75,7 @@ class DerivativeProblem(Problem):
     operation: str = "grad"
     v: list | None = None
     exact: object = None
+    order: int | None = None
 
     def __post_init__(self):
         super().__post_init__()
@@ -95,7 +98,16 @@ class DerivativeProblem(Problem):
             raise ValueError(f"operation {self.operation!r} needs a vector-valued f: give expr as a list")
         if self.operation == "divergence" and m != n:
             raise ValueError(f"divergence needs as many components in expr as variables ({n}), got {m}")
-        if not isinstance(self.at, list | tuple) or len(self.at) != n:
+        if self.operation == "derivative":
+            if n != 1:
+                raise ValueError(f"operation 'derivative' needs one variable, got {self.variables}")
+            if isinstance(self.order, bool) or not isinstance(self.order, int) or self.order < 1:
+                raise ValueError(f"order must be a positive integer for operation 'derivative', got {self.order!r}")
+            if not isinstance(self.at, list | tuple) or not self.at:
+                raise ValueError(f"at must list the points (one or more) for operation 'derivative', got {self.at!r}")
+        elif self.order is not None:
+            raise ValueError(f"order is only for operation 'derivative' (operation is {self.operation!r})")
+        elif not isinstance(self.at, list | tuple) or len(self.at) != n:
             raise ValueError(f"at must list one value per variable {self.variables}, got {self.at!r}")
         self._at = _constants(list(self.at), "at")
         if (self.v is not None) != (self.operation in _NEEDS_V):
@@ -117,7 +129,8 @@ class DerivativeProblem(Problem):
     def _shape(self) -> tuple:
         n, m = len(self.variables), len(self._exprs)
         return {"grad": (n,), "jacobian": (m, n), "hessian": (n, n), "vjp": (n,), "hvp": (n,),
-                "jvp": (m,) if self._vector else (), "laplacian": (), "divergence": ()}[self.operation]
+                "jvp": (m,) if self._vector else (), "laplacian": (), "divergence": (),
+                "derivative": (len(self.at),)}[self.operation]
 
     @property
     def method(self) -> str:
@@ -128,6 +141,8 @@ class DerivativeProblem(Problem):
         f = f"({', '.join(self.expr)})" if self._vector else self.expr
         point = ", ".join(str(a) for a in self.at)
         v = f" with v = ({', '.join(str(c) for c in self.v)})" if self.v is not None else ""
+        if self.operation == "derivative":
+            return f"d^{self.order}f/d{names}^{self.order} at {names} = {point} of f({names}) = {f}"
         return f"{_WORDS[self.operation]}{v} at ({names}) = ({point}) of f({names}) = {f}"
 
     def _function(self):
@@ -151,27 +166,36 @@ class DerivativeProblem(Problem):
             if op == "vjp" and not self._vector:
                 v = v.reshape(())
             value = {"jvp": calculus.jvp, "vjp": calculus.vjp, "hvp": calculus.hvp}[op](f, x, v)
+        elif op == "derivative":  # f acts pointwise on the batch of points x
+            f = calculus.to_torch(self._exprs[0], self.variables)
+            value = calculus.derivative(f, x, self.order, create_graph=False)
         else:
             value = getattr(calculus, op)(f)(x)
         return DerivativeResult(value=value.detach(), operation=op, x=x, fun=f(x).detach())
 
     def _sympy(self) -> np.ndarray:
-        syms = [sympy.Symbol(s) for s in self.variables]
-        F = sympy.Matrix(self._exprs)
+        # real symbols, so that SymPy differentiates Abs and sign as real functions (not via re/im)
+        syms = [sympy.Symbol(s, real=True) for s in self.variables]
+        exprs = [e.xreplace({sympy.Symbol(s): r for s, r in zip(self.variables, syms, strict=True)})
+                 for e in self._exprs]
+        F = sympy.Matrix(exprs)
         op = self.operation
         if op in ("hessian", "hvp"):
-            R = sympy.hessian(self._exprs[0], syms)
+            R = sympy.hessian(exprs[0], syms)
             R = R * sympy.Matrix(self._v) if op == "hvp" else R
         elif op == "laplacian":
-            R = sum(sympy.diff(self._exprs[0], s, 2) for s in syms)
+            R = sum(sympy.diff(exprs[0], s, 2) for s in syms)
         elif op == "divergence":
-            R = sum(sympy.diff(e, s) for e, s in zip(self._exprs, syms, strict=True))
+            R = sum(sympy.diff(e, s) for e, s in zip(exprs, syms, strict=True))
+        elif op == "derivative":
+            d = sympy.diff(exprs[0], syms[0], self.order)
+            R = sympy.Matrix([[d.subs(syms[0], p) for p in self._at]])
         else:
             J = F.jacobian(syms)
             R = {"grad": lambda: J.row(0), "jacobian": lambda: J,
                  "jvp": lambda: J * sympy.Matrix(self._v),
                  "vjp": lambda: sympy.Matrix(self._v).T * J}[op]()
-        at = dict(zip(syms, self._at, strict=True))
+        at = {} if op == "derivative" else dict(zip(syms, self._at, strict=True))
 
         def value(entry) -> float:
             z = complex(sympy.N(sympy.sympify(entry).subs(at), 30))
@@ -211,12 +235,15 @@ class DerivativeProblem(Problem):
                 exact = spec.matrix("exact") if value and isinstance(value[0], list) else spec.numbers("exact")
             else:
                 exact = spec.number("exact")
+        order = spec.get("order", None)
+        if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1):
+            raise spec.error("order", f"must be a positive integer, got {order!r}")
         v = None
         if spec.has("v"):
             spec.numbers("v")
             v = spec.list("v")
         return cls(expr=expr, variables=variables, at=spec.list("at"),
-                   operation=spec.choice("operation", _OPERATIONS), v=v, exact=exact, **common)
+                   operation=spec.choice("operation", _OPERATIONS), v=v, exact=exact, order=order, **common)
 
 
 @dataclasses.dataclass(repr=False)
