@@ -1,10 +1,9 @@
-"""Timing harness for benchmarks/: Case, peer discovery, medians of repeated calls and the ratio table."""
+"""Timing harness for benchmarks/: Case, peer discovery, interleaved best-of-N timings and the ratio table."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import statistics
 import timeit
 from collections.abc import Callable
 
@@ -23,24 +22,41 @@ def have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def time_call(fn: Callable[[], object], *, repeat: int = 5, budget: float = 0.2) -> float:
-    """Median seconds per call: warm up once, size the loop to ~``budget`` s, take ``repeat`` loops."""
-    fn()
+def _loop(fn: Callable[[], object], budget: float) -> timeit.Timer:
+    fn()  # warm up (caches, lazy initialisation, JIT compilation)
     timer = timeit.Timer(fn)
     number, total = timer.autorange()
-    number = max(1, int(number * budget / max(total, 1e-9)))
-    return statistics.median(t / number for t in timer.repeat(repeat=repeat, number=number))
+    timer.number = max(1, int(number * budget / max(total, 1e-9)))
+    return timer
+
+
+def time_call(fn: Callable[[], object], *, repeat: int = 5, budget: float = 0.2) -> float:
+    """Best seconds per call: warm up once, size a loop to ~``budget`` s, take the fastest of ``repeat`` loops."""
+    return time_calls([fn], repeat=repeat, budget=budget)[0]
+
+
+def time_calls(fns: list[Callable[[], object]], *, repeat: int = 5, budget: float = 0.2) -> list[float]:
+    """Best seconds per call of each function, timed interleaved (round-robin over ``repeat`` rounds).
+
+    Interleaving puts sciml and its peers under the same machine load, and the minimum over rounds is the
+    estimate least disturbed by other processes (the ``timeit`` documentation's advice).
+    """
+    timers = [_loop(fn, budget) for fn in fns]
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, timer in enumerate(timers):
+            best[i] = min(best[i], timer.timeit(timer.number) / timer.number)
+    return best
 
 
 def run_cases(cases: list[Case]) -> list[tuple[str, str, float, float, float]]:
     """Rows ``(case, peer, sciml seconds, peer seconds, ratio)``; a case with no peer gets one row."""
     rows = []
     for case in cases:
-        t_sciml = time_call(case.sciml)
+        t_sciml, *t_peers = time_calls([case.sciml, *case.peers.values()])
         if not case.peers:
             rows.append((case.name, "-", t_sciml, float("nan"), float("nan")))
-        for peer, fn in case.peers.items():
-            t_peer = time_call(fn)
+        for peer, t_peer in zip(case.peers, t_peers, strict=True):
             rows.append((case.name, peer, t_sciml, t_peer, t_sciml / t_peer))
     return rows
 

@@ -33,17 +33,23 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     here = Path(__file__).resolve().parent
     chosen = args.capabilities or [c for c in CAPABILITIES if (here / f"bench_{c}.py").exists()]
-    rows = []
+    rows, summaries = [], []
     for cap in chosen:
         module = importlib.import_module(f"bench_{cap}")
-        rows += run_cases(module.cases())
+        cap_rows = run_cases(module.cases())
+        rows += cap_rows
+        if hasattr(module, "summary"):  # the capability's targets, met or not, from its rows
+            summaries.append(f"{cap} targets:\n{module.summary(cap_rows)}")
         print(f"{cap}: done", file=sys.stderr, flush=True)
     header = (f"torch {torch.__version__}, {args.threads} thread(s), {platform.processor() or platform.machine()}, "
               f"python {platform.python_version()}")
     print(header)
     print(format_rows(rows))
+    for text in summaries:
+        print(f"\n{text}")
     if args.out:
-        Path(args.out).write_text(f"{header}\n\n{format_rows(rows, markdown=True)}\n", encoding="utf-8")
+        extra = "".join(f"\n```\n{text}\n```\n" for text in summaries)
+        Path(args.out).write_text(f"{header}\n\n{format_rows(rows, markdown=True)}\n{extra}", encoding="utf-8")
     return 0
 
 

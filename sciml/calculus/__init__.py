@@ -8,6 +8,8 @@
   forward-mode JVP and higher derivatives all come from ``sympy.diff``.
 - :mod:`~sciml.calculus.torch_to_sympy` — :func:`to_sympy`, the reverse direction: a converted callable, a traced
   torch function or a tensor back to SymPy.
+- :mod:`~sciml.calculus.taylor` — :func:`taylor_derivatives`, u, u′, …, u⁽ᵏ⁾ of an MLP at a batch of
+  points by Taylor-mode propagation (what :func:`derivative` uses for an ``nn.Sequential``).
 - :mod:`~sciml.calculus.functions` — the seed's custom Function :class:`Cubic`, written for every
   autograd mode.
 - :mod:`~sciml.calculus.checks` — :func:`check_function`, gradcheck/gradgradcheck/forward-mode in one report.
@@ -34,11 +36,13 @@ from sciml.calculus.operators import (
 )
 from sciml.calculus.symbolic_function import SympyFunction, sympy_function
 from sciml.calculus.sympy_bridge import UnsupportedExpressionError, to_torch
+from sciml.calculus.taylor import Sin, taylor_derivatives
 from sciml.calculus.torch_to_sympy import UnsupportedOperationError, to_sympy
 
 __all__ = [
     "Cubic",
     "FunctionCheck",
+    "Sin",
     "SympyFunction",
     "UnsupportedExpressionError",
     "UnsupportedOperationError",
@@ -53,6 +57,7 @@ __all__ = [
     "jvp",
     "laplacian",
     "sympy_function",
+    "taylor_derivatives",
     "to_sympy",
     "to_torch",
     "vjp",

@@ -13,6 +13,7 @@ compositions return 0 through custom ``autograd.Function``s (pytorch#197867) and
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ import torch
 from torch import func as tf
 
 from sciml._validation import as_tensor
+from sciml.calculus import taylor
 
 _MODES = ("rev", "fwd", "auto")
 
@@ -39,12 +41,12 @@ def _check_callable(f, op: str) -> None:
         raise TypeError(f"{op}: f must be a callable taking one tensor, got {type(f).__name__}")
 
 
-def _point(x, name: str = "x") -> torch.Tensor:
+def _point(x, op: str, name: str = "x") -> torch.Tensor:
     """``x`` as a floating tensor; integer tensors are refused (a derivative needs a floating point)."""
     if isinstance(x, torch.Tensor):
         if not x.is_floating_point():
             raise TypeError(
-                f"{name} must be a floating-point tensor to differentiate at, got dtype {x.dtype}; "
+                f"{op}: {name} must be a floating-point tensor to differentiate at, got dtype {x.dtype}; "
                 f"pass {name}.double() (or a float dtype of your choice)"
             )
         return x
@@ -111,7 +113,7 @@ def grad(f: Callable) -> Callable:
     inner = tf.grad(_scalar(f, "grad"))
 
     def gradient(x):
-        return inner(_point(x))
+        return inner(_point(x, "grad"))
 
     return gradient
 
@@ -148,7 +150,7 @@ def jacobian(f: Callable, mode: str = "auto") -> Callable:
         return _tensor_output(f(x), "jacobian")
 
     def jac(x):
-        x = _point(x)
+        x = _point(x, "jacobian")
         if mode == "rev":
             return tf.jacrev(checked)(x)
         if mode == "fwd":
@@ -184,11 +186,15 @@ def hessian(f: Callable) -> Callable:
     tensor([[6., 4.],
             [4., 0.]], dtype=torch.float64)
     """
-    _check_callable(f, "hessian")
-    inner = tf.jacrev(tf.jacrev(_scalar(f, "hessian")))
+    return _hessian(f, "hessian")
+
+
+def _hessian(f: Callable, op: str) -> Callable:
+    _check_callable(f, op)
+    inner = tf.jacrev(tf.jacrev(_scalar(f, op)))
 
     def hess(x):
-        return inner(_point(x))
+        return inner(_point(x, op))
 
     return hess
 
@@ -205,7 +211,7 @@ def jvp(f: Callable, x, v) -> torch.Tensor:
     tensor([2.], dtype=torch.float64)
     """
     _check_callable(f, "jvp")
-    x = _point(x)
+    x = _point(x, "jvp")
     v = _direction(v, x, x.shape, "v", "x")
     _forward_mode_ready()
     _, tangent = tf.jvp(lambda t: _tensor_output(f(t), "jvp"), (x,), (v,))
@@ -225,7 +231,7 @@ def vjp(f: Callable, x, v) -> torch.Tensor:
     tensor([4., 2.], dtype=torch.float64)
     """
     _check_callable(f, "vjp")
-    x = _point(x)
+    x = _point(x, "vjp")
     out, pullback = tf.vjp(lambda t: _tensor_output(f(t), "vjp"), x)
     v = _direction(v, out, out.shape, "v", "f(x)")
     (product,) = pullback(v)
@@ -253,7 +259,7 @@ def hvp(f: Callable, x, v, *, create_graph: bool = False) -> torch.Tensor:
     tensor([ 6., 12.], dtype=torch.float64)
     """
     _check_callable(f, "hvp")
-    x = _point(x)
+    x = _point(x, "hvp")
     v = _direction(v, x, x.shape, "v", "x")
     scalar_f = _scalar(f, "hvp")
     if _in_transform(x, v):
@@ -285,10 +291,10 @@ def laplacian(f: Callable) -> Callable:
     tensor(-2., dtype=torch.float64)
     """
     _check_callable(f, "laplacian")
-    hess = hessian(f)
+    hess = _hessian(f, "laplacian")
 
     def lap(x):
-        x = _point(x)
+        x = _point(x, "laplacian")
         n = x.numel()
         return hess(x).reshape(n, n).diagonal().sum()
 
@@ -318,7 +324,7 @@ def divergence(f: Callable, mode: str = "auto") -> Callable:
     jac = jacobian(same_shape, mode)
 
     def div(x):
-        x = _point(x)
+        x = _point(x, "divergence")
         n = x.numel()
         return jac(x).reshape(n, n).diagonal().sum()
 
@@ -333,9 +339,16 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
     ``lambda x: net(x[:, None])[:, 0]``; batch-coupling layers such as batch norm break this). Then
     :math:`\partial \sum_i f(x_i) / \partial x_i = f'(x_i)`, and nested reverse passes give every order.
 
+    A ``torch.nn.Sequential`` ``f`` with one input and one output is called as ``f(x[:, None])[:, 0]``
+    (``x`` of shape ``(N,)``, result ``(N,)``). When it is made of ``Linear`` layers and the elementwise
+    activations :func:`~sciml.calculus.taylor.taylor_derivatives` supports (Tanh, Sigmoid, SiLU, ReLU,
+    Softplus, GELU, Sin), the derivative comes from Taylor mode: one forward pass carrying the Taylor
+    coefficients, equal to nested reverse mode to rounding and cheaper to train through. Other Sequentials
+    fall back to nested reverse mode.
+
     Parameters
     ----------
-    f : callable, ``(N,) -> (N,)``.
+    f : callable ``(N,) -> (N,)``, or a ``torch.nn.Sequential`` ``(N, 1) -> (N, 1)``.
     x : (N,) floating tensor-like, the points.
     order : int >= 0. ``0`` returns ``f(x)``.
     create_graph : bool
@@ -350,10 +363,20 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
     _check_callable(f, "derivative")
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise ValueError(f"order must be a non-negative integer, got {order!r}")
-    x = _point(x)
+    x = _point(x, "derivative")
     if x.dim() != 1:
         raise ValueError(f"x must be a 1-D tensor of points, shape (N,), got shape {tuple(x.shape)}; "
                          "flatten it with x.reshape(-1)")
+    if isinstance(f, torch.nn.Sequential):
+        n_out = taylor.n_outputs(f)
+        if n_out == 1:
+            with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
+                return taylor._series(f, x, order)[order][:, 0] * math.factorial(order)
+        if n_out is not None:
+            raise ValueError(f"derivative: f must have one output, got a Sequential with {n_out}; use "
+                             "sciml.calculus.taylor_derivatives(f, x, order) for several outputs")
+        net = f
+        f = lambda t: net(t[:, None])[:, 0]  # noqa: E731
     with torch.enable_grad():
         xg = x if x.requires_grad else x.detach().requires_grad_(True)
         y = _tensor_output(f(xg), "derivative")

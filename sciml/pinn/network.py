@@ -16,6 +16,8 @@ import math
 
 import torch
 
+from sciml.calculus.taylor import _tanh_series
+
 
 class TanhMLP:
     """The architecture ``1 → hidden[0] → ... → hidden[-1] → n_out`` with tanh activations.
@@ -108,19 +110,6 @@ class TanhMLP:
             if i < len(params) // 2 - 1:
                 layers.append(torch.nn.Tanh())
         return torch.nn.Sequential(*layers)
-
-
-def _tanh_series(z: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Taylor coefficients of ``tanh`` of the series ``z`` (same truncation order)."""
-    y0 = torch.tanh(z[0])
-    y, c = [y0], [1 - y0 * y0]
-    n = len(z) - 1
-    for k in range(1, n + 1):
-        yk = sum(j * z[j] * c[k - j] for j in range(1, k + 1)) / k
-        y.append(yk)
-        if k < n:
-            c.append(-sum(y[i] * y[k - i] for i in range(k + 1)))
-    return y
 
 
 class _Rescale(torch.nn.Module):
