@@ -110,7 +110,7 @@ def test_bad_types_and_ivp_alias():
 
 
 @pytest.mark.parametrize(("option", "match"), [
-    ({"method": "adam"}, "method must be one of"), ({"n_points": 1}, "n_points"),
+    ({"method": "newton"}, "method must be one of"), ({"n_points": 1}, "n_points"),
     ({"collocation": "gauss"}, "collocation must be one of"), ({"constraints": "firm"}, "constraints"),
     ({"max_iter": -1}, "max_iter"), ({"rtol": -1.0}, "rtol"), ({"theta0": torch.zeros(3)}, "theta0 has 3"),
     ({"hidden": ()}, "hidden"),

@@ -2,7 +2,8 @@
 
 - :class:`BVP` (and :func:`IVP`) — equations with primes, an interval, conditions in point values.
 - :func:`solve` — a hard-constraint trial function, a small tanh MLP, float64, Levenberg–Marquardt with
-  the Jacobian from ``torch.func``; returns a :class:`BVPResult` named like ``solve_bvp``'s.
+  the Jacobian from ``torch.func`` (L-BFGS for large networks, optional Adam warm-up), residual-based
+  resampling (:class:`Resample`), checkpoint/resume; returns a :class:`BVPResult` named like ``solve_bvp``'s.
 - :mod:`sciml.pinn.references` — independent references from the same statement: SymPy ``dsolve`` and
   SciPy ``solve_bvp``/``solve_ivp``.
 
@@ -18,6 +19,7 @@ milliseconds); a PINN's value is generality, differentiability and inverse probl
 
 from sciml.optimize.result import ConvergenceWarning
 from sciml.pinn.collocation import collocation_points
+from sciml.pinn.resample import Resample
 from sciml.pinn.result import BVPIntermediate, BVPResult, PINNSolution
 from sciml.pinn.solve import solve
 from sciml.pinn.statement import BVP, IVP
@@ -29,6 +31,7 @@ __all__ = [
     "BVPResult",
     "ConvergenceWarning",
     "PINNSolution",
+    "Resample",
     "collocation_points",
     "solve",
 ]

@@ -50,12 +50,27 @@ class BVPResult(Result):
     sol : PINNSolution
         The dense solution, ``sol(x, nu=0)``.
     success, status, message :
-        Whether a convergence test was met, its code (see :data:`sciml.optimize.least_squares.STATUS`) and
-        the reason in words.
+        Whether a convergence test was met, its code and the reason in words:
+
+        ======  ===============  =======  ===========================================================
+        status  stop_reason      success  why
+        ======  ===============  =======  ===========================================================
+        -1      ``nan``          False    the loss or Jacobian became NaN/inf; the last finite iterate
+        0       ``max_iter``     False    the iteration limit came first
+        1       ``residual``     True     the relative residual is at most ``rtol`` (or ``atol``)
+        2       ``xtol``         True     the step is below ``xtol`` relative to the parameters
+        3       ``ftol``         True     the loss fell by less than ``ftol`` over 20 iterations
+        4       ``no_progress``  False    Levenberg–Marquardt: no damping gives a decrease
+        5       ``callback``     False    the callback raised ``StopIteration``
+        6       ``line_search``  False    L-BFGS: the strong-Wolfe line search found no decrease
+        ======  ===============  =======  ===========================================================
+
+        In float32, ``no_progress`` and ``line_search`` near a small residual read "float32 precision
+        limit: ...".
     stop_reason : str
-        ``"residual"``, ``"xtol"``, ``"ftol"``, ``"max_iter"``, ``"no_progress"``, ``"nan"`` or ``"callback"``.
+        The name in the table above.
     niter, nfev, njev : int
-        Iterations (Jacobians), residual evaluations, Jacobian evaluations.
+        Iterations of all phases (Adam warm-up included), residual evaluations, Jacobian evaluations.
     loss : float
         The final ``‖r‖²`` (equation residuals averaged over the points, plus the soft rows).
     residual : float
@@ -63,7 +78,8 @@ class BVPResult(Result):
     residual_between : float
         The same at the midpoints between collocation points: a check that the fit did not just interpolate.
     history : tensor
-        The loss after each iteration (entry 0: the initial loss).
+        The loss after each iteration of every phase (entry 0: the initial loss). After a refinement of the
+        collocation points the loss is over the new points (it may jump up).
     unknowns : dict
         Identified unknown constants.
     network : torch.nn.Module
@@ -71,7 +87,11 @@ class BVPResult(Result):
     theta : tensor
         The network's flat parameters.
     seconds : float
-        Wall time of the solve.
+        Wall time of the solve (of this call, when it resumed a checkpoint).
+    method : str
+        The optimizers that ran, e.g. ``"lm"``, ``"lbfgs"`` or ``"adam+lm"`` (what ``method="auto"`` chose).
+    resamples : int
+        Refinements of the collocation points (``x`` holds the final points).
     """
 
     x: torch.Tensor
@@ -92,11 +112,18 @@ class BVPResult(Result):
     network: torch.nn.Module = dataclasses.field(repr=False)
     theta: torch.Tensor = dataclasses.field(repr=False)
     seconds: float = 0.0
+    method: str = "lm"
+    resamples: int = 0
 
 
 @dataclasses.dataclass(repr=False)
 class BVPIntermediate(Result):
-    """Passed to ``callback`` after every iteration: the iterate so far (``sol`` is built on demand)."""
+    """Passed to ``callback`` after every iteration: the iterate so far (``sol`` is built on demand).
+
+    ``niter`` counts the iterations of all phases, ``loss`` is the loss there, ``lam`` the Levenberg–Marquardt
+    damping (NaN for the other optimizers), ``phase`` the optimizer that made this iterate (``"adam"``,
+    ``"lm"`` or ``"lbfgs"``).
+    """
 
     niter: int
     loss: float
@@ -104,6 +131,7 @@ class BVPIntermediate(Result):
     theta: torch.Tensor
     unknowns: dict
     _make_sol: object = dataclasses.field(repr=False, default=None)
+    phase: str = "lm"
 
     @property
     def sol(self) -> PINNSolution:

@@ -1,38 +1,47 @@
-"""``solve``: a BVP statement → trial function, collocation, Levenberg–Marquardt → :class:`BVPResult`."""
+"""``solve``: a BVP statement → trial function, collocation, optimizer (LM, L-BFGS, Adam) → :class:`BVPResult`."""
 
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 
 import torch
 
 from sciml._validation import as_tensor, resolve_dtype
-from sciml.optimize.least_squares import levenberg_marquardt
 from sciml.optimize.result import ConvergenceWarning
+from sciml.pinn import checkpoint as ckpt
 from sciml.pinn.ansatz import Ansatz
 from sciml.pinn.collocation import collocation_points
 from sciml.pinn.network import TanhMLP
+from sciml.pinn.resample import as_resample
 from sciml.pinn.residual import Residuals
-from sciml.pinn.result import BVPIntermediate, BVPResult, PINNSolution
+from sciml.pinn.result import BVPResult, PINNSolution
 from sciml.pinn.statement import BVP
+from sciml.pinn.training import RunState, Trainer
 
-METHODS = ("lm",)
+METHODS = ("auto", "lm", "lbfgs", "adam")
 DEFAULT_SEED = 0
+#: ``method="auto"`` takes Levenberg–Marquardt while the Jacobian (rows × parameters) has at most this many
+#: entries (32 MiB in float64). Measured on 2 CPU cores, one thread: a Jacobian costs about 0.1 µs per entry
+#: (0.02 s for 256 points × 481 parameters, 0.25 s for 256 × 10401, 1.7 s for 1024 × 10401), so at the limit an
+#: LM iteration takes about 0.5 s; beyond it L-BFGS, whose iteration costs a few gradients (10–40 ms there).
+AUTO_LM_MAX_ENTRIES = 2**22
 
 
-def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="chebyshev", method: str = "lm",
+def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="chebyshev", method: str = "auto",
           max_iter: int = 2000, rtol: float = 1e-7, atol: float = 0.0, xtol: float = 1e-12, ftol: float = 0.0,
-          constraints: str = "hard", condition_weight: float = 1.0, data_weight: float = 1.0, theta0=None,
-          generator: torch.Generator | None = None, dtype: torch.dtype | None = None, device=None,
+          constraints: str = "hard", condition_weight: float = 1.0, data_weight: float = 1.0, warmup: int = 0,
+          lr: float = 1e-3, resample=None, checkpoint=None, checkpoint_every: float = 60.0, resume: bool = False,
+          theta0=None, generator: torch.Generator | None = None, dtype: torch.dtype | None = None, device=None,
           callback=None) -> BVPResult:
     """Solve a :class:`~sciml.pinn.BVP` with a physics-informed neural network.
 
     The trial function ``u = N(x) + Σ αᵢ(N) sᵢ(x)`` satisfies the linear conditions exactly for any network
     ``N`` (a tanh MLP); nonlinear conditions become penalty rows. The equation residual
-    ``F(x, u, u', …)`` at the collocation points ``x_i`` (plus penalty and data rows) is driven to zero by
-    Levenberg–Marquardt with the Jacobian from ``torch.func``: minimise
+    ``F(x, u, u', …)`` at the collocation points ``x_i`` (plus penalty and data rows) is driven to zero:
+    minimise
 
     .. math:: \\frac1N \\sum_i F(x_i, u(x_i), u'(x_i), \\dots)^2 + \\sum_j w\\, g_j(u)^2 .
 
@@ -45,28 +54,48 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
         Number of collocation points.
     collocation : {"chebyshev", "uniform", "random"} or tensor
         How to place them (see :func:`~sciml.pinn.collocation.collocation_points`), or the points.
-    method : {"lm"}
-        The optimizer: Levenberg–Marquardt.
+    method : {"auto", "lm", "lbfgs", "adam"}
+        ``"lm"``: Levenberg–Marquardt on the residual vector, Jacobian from ``torch.func`` (fast and accurate
+        for small networks); ``"lbfgs"``: ``torch.optim.LBFGS`` with the strong-Wolfe line search on the loss
+        (memory linear in the parameters, for large networks); ``"adam"``: Adam with learning rate ``lr``;
+        ``"auto"``: LM while the Jacobian has at most :data:`AUTO_LM_MAX_ENTRIES` entries, else L-BFGS.
     max_iter : int
-        Most iterations (Jacobian evaluations).
+        Most iterations of the main method (LM: Jacobian evaluations; L-BFGS: line searches; Adam: steps).
     rtol, atol : float
         Stop when the residual ``‖F‖`` over the collocation points is at most ``atol + rtol·‖terms‖``,
         where ``‖terms‖`` is the root sum of squares of the equation's terms (a relative residual: how
         well the equation balances).
     xtol, ftol : float
-        Stop on a step below ``xtol`` relative to the parameters, or on a loss that fell by less than the
-        fraction ``ftol`` over 20 iterations (0: off).
+        Stop on a step below ``xtol`` relative to the parameters (LM, L-BFGS), or on a loss that fell by less
+        than the fraction ``ftol`` over 20 iterations (0: off).
     constraints : {"hard", "soft"}
         Impose the linear conditions through the trial function, or only as penalty rows.
     condition_weight, data_weight : float
         Weights of the penalty rows of soft conditions and of observations.
-    theta0 : tensor or BVPResult, optional
-        Start from these network parameters (e.g. a previous result, to resume a run).
+    warmup, lr : int, float
+        Adam steps (learning rate ``lr``) before the main method; ``lr`` is also ``method="adam"``'s.
+    resample : int, dict or Resample, optional
+        Refine the collocation points by the residual (RAR): an int ``k`` adds 8 points where ``|F|`` is
+        largest on 1000 random candidates every ``k`` iterations; see :class:`~sciml.pinn.resample.Resample`
+        for the options (adding on stagnation, replacing, counts). Candidates come from ``generator``.
+    checkpoint : str or os.PathLike, optional
+        File to save the run to (atomically) every ``checkpoint_every`` seconds, at the end, and when the run
+        is interrupted (``KeyboardInterrupt`` included; the exception is then re-raised). Its directory must
+        exist.
+    checkpoint_every : float
+        Seconds between checkpoints (0: after every iteration).
+    resume : bool
+        Continue the run saved in ``checkpoint`` when the file exists (else start it): parameters, unknowns,
+        points, iteration counts, history, optimizer state and generator state, so that the continued run
+        follows the iterates of an uninterrupted one. ``max_iter`` counts the iterations of both.
+    theta0 : tensor, BVPResult or path, optional
+        Start from these network parameters (a result: its parameters and unknowns, with a fresh history), or
+        continue the checkpoint at this path.
     generator : torch.Generator, optional
-        Source of the initial weights (and of random collocation points). ``None``: a fixed seed, so that a
-        solve is reproducible.
+        Source of the initial weights, random collocation points and resampling candidates. ``None``: a fixed
+        seed, so that a solve is reproducible.
     dtype, device :
-        float64 by default.
+        float64 by default. float32 works, and says so when its precision stops the optimizer.
     callback : callable, optional
         ``callback(intermediate)`` after each iteration with a :class:`~sciml.pinn.result.BVPIntermediate`;
         raise ``StopIteration`` to stop.
@@ -75,28 +104,31 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     -------
     BVPResult
         ``x``, ``y``, ``sol``, ``success``, ``status``, ``message``, ``stop_reason``, ``niter``, ``history``, ...
-        A run that stops without meeting a convergence test also issues a :class:`ConvergenceWarning`.
+        (the status table is in :class:`~sciml.pinn.result.BVPResult`). A run that stops without meeting a
+        convergence test also issues a :class:`ConvergenceWarning`. The result is always the final iterate.
 
     Examples
     --------
     >>> problem = BVP("u'' + u = 0", domain=(0, "pi/2"), conditions=["u(0) = 0", "u(pi/2) = 1"])
     >>> result = solve(problem)
     >>> x = torch.linspace(0, math.pi / 2, 1000, dtype=torch.float64)
-    >>> bool((result.sol(x) - torch.sin(x)).abs().max() < 1e-6)
-    True
+    >>> bool((result.sol(x) - torch.sin(x)).abs().max() < 1e-6), result.method
+    (True, 'lm')
     """
     start = time.perf_counter()
     if not isinstance(problem, BVP):
         raise TypeError(f"problem must be a sciml.pinn.BVP, got {type(problem).__name__}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if constraints not in ("hard", "soft"):
-        raise ValueError(f"constraints must be 'hard' or 'soft', got {constraints!r}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
-        raise ValueError(f"max_iter must be a non-negative integer, got {max_iter!r}")
-    for name, value in (("rtol", rtol), ("atol", atol), ("xtol", xtol), ("ftol", ftol)):
-        if not (isinstance(value, int | float) and value >= 0):
-            raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback,
+                   rtol=rtol, atol=atol, xtol=xtol, ftol=ftol)
+    spec = as_resample(resample)
+    path = None if checkpoint is None else ckpt.checkpoint_path(checkpoint)
+    source = ckpt.checkpoint_path(theta0, "theta0") if isinstance(theta0, str | os.PathLike) else None
+    if resume:
+        if path is None:
+            raise ValueError("resume=True needs checkpoint='run.pt', the file to continue from")
+        if source is not None:
+            raise ValueError("pass either resume=True (continue checkpoint=) or theta0=path, not both")
+        source = path if path.exists() else None
     dtype = resolve_dtype(dtype)
     if generator is None:
         generator = torch.Generator().manual_seed(DEFAULT_SEED)
@@ -105,71 +137,116 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     net = TanhMLP(hidden, len(problem.functions), problem.domain)
     ansatz = Ansatz(problem, order, hard=constraints == "hard", dtype=dtype, device=device)
     x = collocation_points(problem.domain, n_points, collocation, generator=generator, dtype=dtype, device=device)
-    residuals = Residuals(problem, net, ansatz, x, condition_weight=condition_weight, data_weight=data_weight)
-    theta = _initial(theta0, net, generator, dtype, device)
-    guesses = torch.tensor(list(problem.unknowns.values()), dtype=dtype, device=device)
-    z0 = torch.cat([theta, guesses])
-
-    n_checked = residuals.n_checked
-    cache = {"scale": None, "age": 0}
-
-    def converged(z, r):
-        # ‖r‖ over the equation and condition rows comes with r; the scale of the terms changes slowly, so
-        # it is refreshed every 10 iterations, and whenever the test looks met
-        norm = float(r[:n_checked].norm())
-        cache["age"] += 1
-        if cache["scale"] is None or cache["age"] >= 10 or norm <= atol + rtol * cache["scale"]:
-            cache["scale"], cache["age"] = residuals.relative(z)[1], 0
-        return norm <= atol + rtol * cache["scale"]
+    weights = (condition_weight, data_weight)
+    n_z = net.n_params + len(problem.unknowns)
+    plan = ["adam"] * (warmup > 0) + [_choose(method, _rows(problem, x, ansatz, spec), n_z)]
+    signature = ckpt.signature(problem, net, constraints)
+    if source is not None:
+        data = ckpt.load(source, signature, dtype=dtype, device=device)
+        if data["plan"] != plan:
+            raise ValueError(f"checkpoint {str(source)!r} was written by a run of {'+'.join(data['plan'])}; this "
+                             f"run is {'+'.join(plan)}: pass the same method= and warmup= to resume it")
+        state = RunState(z=data["z"], x=data["x"], history=data["history"].tolist(),
+                         **{name: data[name] for name in RunState.FIELDS})
+        generator.set_state(data["generator"])
+    else:
+        theta, guesses = _initial(theta0, problem, net, generator, dtype, device)
+        state = RunState(z=torch.cat([theta, guesses]), x=x)
 
     def make_sol(theta):
         return PINNSolution(net, ansatz, theta, problem.functions)
 
-    wrapped = None
-    if callback is not None:
-        def wrapped(state):
-            th, p = residuals.split(state.z)
-            callback(BVPIntermediate(state.niter, state.loss, state.lam, th.detach().clone(),
-                                     _unknowns(problem, p), make_sol))
+    trainer = Trainer(problem, net, ansatz, state, plan=plan, weights=weights, rtol=rtol, atol=atol, xtol=xtol,
+                      ftol=ftol, callback=callback, make_sol=make_sol, resample=spec, generator=generator,
+                      path=path, every=checkpoint_every, signature=signature)
+    try:
+        stop = trainer.run([warmup] * (warmup > 0) + [max_iter], lr)
+    except BaseException as exc:
+        if path is not None:
+            trainer.save(consistent=not trainer.in_step)
+            exc.add_note(f"sciml.pinn.solve saved iteration {state.niter} to {str(path)!r}; continue with "
+                         "resume=True")
+        raise
+    if path is not None:
+        trainer.save()
+    return _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start)
 
-    out = levenberg_marquardt(residuals, residuals.jacobian, z0, max_iter=max_iter, xtol=xtol, ftol=ftol,
-                              converged=converged, callback=wrapped)
-    theta, p = residuals.split(out.z)
+
+def _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, **tols):
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if constraints not in ("hard", "soft"):
+        raise ValueError(f"constraints must be 'hard' or 'soft', got {constraints!r}")
+    for name, value in (("max_iter", max_iter), ("warmup", warmup)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    for name, value in tols.items():
+        if not (isinstance(value, int | float) and value >= 0):
+            raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not (0 < lr < math.inf):
+        raise ValueError(f"lr must be a positive number (Adam's learning rate), got {lr!r}")
+    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int | float) or checkpoint_every < 0:
+        raise ValueError(f"checkpoint_every must be a non-negative number of seconds, got {checkpoint_every!r}")
+    if not isinstance(resume, bool):
+        raise TypeError(f"resume must be True or False, got {resume!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable (callback(intermediate)), got {type(callback).__name__}")
+
+
+def _rows(problem, x, ansatz, spec) -> int:
+    """Most rows the residual vector will have (after the refinements that add points)."""
+    n = x.shape[0] + (spec.rounds * spec.n_add if spec is not None and not spec.replace else 0)
+    data = 0 if problem.data is None else problem.data[0].shape[0] * len(problem.functions)
+    return n * len(problem.residuals) + len(ansatz.soft) + data
+
+
+def _choose(method: str, rows: int, n_z: int) -> str:
+    if method != "auto":
+        return method
+    return "lm" if rows * n_z <= AUTO_LM_MAX_ENTRIES else "lbfgs"
+
+
+def _result(problem, trainer, stop, make_sol, dtype, seconds) -> BVPResult:
+    state, residuals = trainer.state, trainer.residuals
+    theta, p = residuals.split(state.z)
     sol = make_sol(theta)
-    norm, scale = residuals.relative(out.z)
-    between = Residuals(problem, net, ansatz, (x[1:] + x[:-1]) / 2) if x.shape[0] > 1 else residuals
-    norm_b, scale_b = between.relative(out.z)
-    message = out.message
-    if out.stop_reason == "no_progress" and dtype == torch.float32:
-        message += " (float32 limits the relative residual to about 1e-6; use dtype=torch.float64)"
-    if not out.success:
-        warnings.warn(f"sciml.pinn.solve: {message} (relative residual {norm / max(scale, 1e-300):.2e})",
-                      ConvergenceWarning, stacklevel=2)
+    x = state.x
+    norm, scale = residuals.relative(state.z)
+    between = Residuals(problem, residuals.net, residuals.ansatz, (x[1:] + x[:-1]) / 2) if x.shape[0] > 1 \
+        else residuals
+    norm_b, scale_b = between.relative(state.z)
+    relative = _ratio(norm, scale)
+    message = stop.message
+    if dtype == torch.float32 and stop.reason in ("no_progress", "line_search") and relative < 1e-3:
+        message = (f"float32 precision limit: {message} (relative residual {relative:.1e}, near float32 "
+                   "rounding); use dtype=torch.float64")
+    if not stop.success:
+        warnings.warn(f"sciml.pinn.solve: {message} (relative residual {relative:.2e})", ConvergenceWarning,
+                      stacklevel=3)
     with torch.no_grad():
         y = sol(x)
     return BVPResult(
-        x=x, y=y, sol=sol, success=out.success, status=out.status, message=message,
-        stop_reason=out.stop_reason, niter=out.niter, nfev=out.nfev, njev=out.njev, loss=out.loss,
-        residual=_ratio(norm, scale), residual_between=_ratio(norm_b, scale_b),
-        history=torch.tensor(out.history, dtype=torch.float64), unknowns=_unknowns(problem, p),
-        network=net.module(theta), theta=theta.detach(), seconds=time.perf_counter() - start,
+        x=x, y=y, sol=sol, success=stop.success, status=stop.status, message=message, stop_reason=stop.reason,
+        niter=state.niter, nfev=state.nfev, njev=state.njev, loss=state.history[-1], residual=relative,
+        residual_between=_ratio(norm_b, scale_b), history=torch.tensor(state.history, dtype=torch.float64),
+        unknowns=trainer.unknowns(p), network=residuals.net.module(theta), theta=theta.detach(), seconds=seconds,
+        method="+".join(trainer.plan), resamples=state.resamples,
     )
 
 
-def _initial(theta0, net, generator, dtype, device) -> torch.Tensor:
+def _initial(theta0, problem, net, generator, dtype, device):
+    guesses = torch.tensor(list(problem.unknowns.values()), dtype=dtype, device=device)
     if theta0 is None:
-        return net.init(generator, dtype=dtype, device=device)
+        return net.init(generator, dtype=dtype, device=device), guesses
     if isinstance(theta0, BVPResult):
+        if set(theta0.unknowns) == set(problem.unknowns):
+            guesses = torch.tensor([theta0.unknowns[k] for k in problem.unknowns], dtype=dtype, device=device)
         theta0 = theta0.theta
     theta = as_tensor(theta0, "theta0", dtype=dtype, device=device, ndim=1)
     if theta.shape[0] != net.n_params:
         raise ValueError(f"theta0 has {theta.shape[0]} entries but the network {net.sizes} has {net.n_params} "
                          "parameters; pass the same hidden= as the run it comes from")
-    return theta.detach().clone()
-
-
-def _unknowns(problem, p) -> dict[str, float]:
-    return {name: float(v) for name, v in zip(problem.unknowns, p.tolist(), strict=True)}
+    return theta.detach().clone(), guesses
 
 
 def _ratio(norm: float, scale: float) -> float:
