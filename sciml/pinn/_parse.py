@@ -68,6 +68,10 @@ def parse_side(text, *, where: str, functions, names: dict) -> sympy.Expr:
         return text
     if isinstance(text, bool) or not isinstance(text, str | int | float):
         raise TypeError(f"{where}: expected a string or a SymPy expression, got {type(text).__name__} {text!r}")
+    stray = sorted(primed_names([text]) - set(functions))
+    if stray:
+        raise ValueError(f"{where}: unknown function {stray[0]!r} in {text!r}; the problem's unknown functions are "
+                         f"{sorted(functions)}")
     local = dict(names)
     for f in functions:
         local[f] = sympy.Function(f)

@@ -6,7 +6,9 @@
 - :func:`scipy_solution` — the statement as a first-order system ``Y' = f(x, Y)`` (the equations solved for
   their highest derivatives), integrated by :func:`scipy.integrate.solve_ivp` when every condition is an
   initial value that SymPy can solve for, and by :func:`scipy.integrate.solve_bvp` otherwise (conditions at
-  the two ends; unknown constants become ``solve_bvp``'s parameters).
+  the two ends; unknown constants become ``solve_bvp``'s parameters). A singular coefficient at the left end
+  (``x u'' + 2u' + x u = 0`` at ``x = 0``) is split off as ``solve_bvp``'s singular term ``S y/(x - a)``.
+- :func:`scipy_method` — which of the two SciPy solvers :func:`scipy_solution` uses, without solving.
 
 Each returns a :class:`NumericSolution`: ``sol(x)`` is a NumPy array shaped like ``sciml``'s ``result.sol``.
 """
@@ -18,6 +20,8 @@ import scipy.integrate
 import sympy
 
 from sciml.pinn._parse import value_symbol
+
+_MODULES = ["scipy", "numpy"]  # scipy.special for airyai, besselj, ...
 
 
 class NoReferenceError(RuntimeError):
@@ -45,8 +49,29 @@ class NumericSolution:
 
 def _closed_form(problem, exprs: dict, method: str) -> NumericSolution:
     x = problem.variable
-    fns = [sympy.lambdify(x, exprs[f], "numpy") for f in problem.functions]
+    fns = [_robust(x, exprs[f]) for f in problem.functions]
     return NumericSolution(problem.functions, lambda t: [f(t) for f in fns], method, expr=dict(exprs))
+
+
+def _robust(x, expr):
+    """NumPy evaluation of ``expr`` (SciPy for special functions such as ``airyai``); where the float
+    arithmetic overflows (``exp(1000)/(exp(1000) - 1)``), the points are evaluated again in 30-digit mpmath."""
+    fast = sympy.lambdify(x, expr, _MODULES)
+    slow = sympy.lambdify(x, expr, "mpmath")
+
+    def evaluate(t):
+        t = np.asarray(t, dtype=float)
+        with np.errstate(all="ignore"):
+            out = np.array(np.broadcast_to(np.asarray(fast(t), dtype=float), t.shape))
+        bad = ~np.isfinite(out)
+        if bad.any():
+            import mpmath
+
+            with mpmath.workdps(30):
+                out[bad] = [float(slow(mpmath.mpf(float(v)))) for v in t[bad]]
+        return out
+
+    return evaluate
 
 
 def exact_solution(problem) -> NumericSolution:
@@ -119,7 +144,15 @@ class _System:
         self.unknowns = [sympy.Symbol(u) for u in problem.unknowns]
         rhs = [value_symbol(f, k + 1) for f, k in self.state]
         rhs = [self.highest.get(s, s) for s in rhs]
-        self._rhs = sympy.lambdify([x, *self.symbols, *self.unknowns], rhs, "numpy")
+        self.singular = _singular_term(rhs, x, problem.domain_exact[0], self.symbols)
+        if self.singular is not None:
+            S, a = self.singular, problem.domain_exact[0]
+            rhs = [sympy.simplify(e - sum(S[i, j] * y for j, y in enumerate(self.symbols)) / (x - a))
+                   for i, e in enumerate(rhs)]
+            if any(_infinite(e.subs(x, a)) for e in rhs):
+                raise NoReferenceError("the equations are singular at the left end in a way solve_bvp's singular "
+                                       "term S y/(x - a) does not cover")
+        self._rhs = sympy.lambdify([x, *self.symbols, *self.unknowns], rhs, _MODULES)
 
     def fun(self, x, Y, p=()):
         out = self._rhs(x, *Y, *p)
@@ -145,6 +178,48 @@ class _System:
         return out
 
 
+def _infinite(expr) -> bool:
+    return expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def _singular_term(rhs, x, a, symbols):
+    """``S`` (a NumPy array) when ``rhs`` = ``S y/(x - a)`` + a part regular at ``a``; ``None`` when ``rhs`` is
+    regular at ``a``. Raises :class:`NoReferenceError` for other singularities (not of that first-order form)."""
+    state = {y: sympy.Dummy() for y in symbols}
+    generic = [e.xreplace(state).subs(x, a) for e in rhs]
+    if not any(_infinite(e) for e in generic):
+        return None
+    scaled = [sympy.limit(sympy.simplify((x - a) * e), x, a, dir="+") for e in rhs]
+    S = sympy.Matrix([[sympy.diff(g, y) for y in symbols] for g in scaled])
+    linear = all(sympy.simplify(g - sum(S[i, j] * y for j, y in enumerate(symbols))) == 0
+                 for i, g in enumerate(scaled))
+    if not linear or S.free_symbols or any(_infinite(c) for c in S):
+        raise NoReferenceError(f"the equations are singular at the left end x = {a} and not of the form "
+                               "S y/(x - a) + f(x, y) that solve_bvp's singular term handles")
+    return S
+
+
+def scipy_method(problem) -> str:
+    """The SciPy solver :func:`scipy_solution` uses: ``"scipy.integrate.solve_ivp"`` for initial values (no
+    unknown constants, no singular coefficient at the start), else ``"scipy.integrate.solve_bvp"``.
+
+    Examples
+    --------
+    >>> from sciml.pinn import BVP
+    >>> scipy_method(BVP("y' = -y", (0, 1), ["y(0) = 1"]))
+    'scipy.integrate.solve_ivp'
+    """
+    if not problem.is_ivp or problem.unknowns:
+        return "scipy.integrate.solve_bvp"
+    try:
+        system = _System(problem)
+    except NoReferenceError:
+        return "scipy.integrate.solve_ivp"
+    if system.singular is not None or _initial_state(problem, system) is None:
+        return "scipy.integrate.solve_bvp"
+    return "scipy.integrate.solve_ivp"
+
+
 def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_mesh: int = 101,
                    guess=None) -> NumericSolution:
     """``solve_ivp`` (initial values) or ``solve_bvp`` (two-point conditions) on the first-order form.
@@ -152,16 +227,20 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     Parameters
     ----------
     tol : float
-        ``solve_bvp``'s residual tolerance, or ``solve_ivp``'s ``rtol`` and ``atol``.
+        ``solve_bvp``'s residual tolerance (retried 100 times looser when a thin layer needs more than
+        ``max_nodes`` nodes), or ``solve_ivp``'s ``rtol`` and ``atol`` (times 0.01).
     max_nodes, n_mesh : int
         ``solve_bvp``'s node limit and initial mesh size.
     guess : callable, optional
         ``guess(x) -> Y`` (shape ``(n, len(x))``), the initial guess of ``solve_bvp`` (zeros by default).
     """
+    if problem.data is not None and len(problem.conditions) < problem.order + len(problem.unknowns):
+        raise NoReferenceError("the conditions do not determine the solution (observations complete them); "
+                               "SciPy has no reference for an inverse problem: compare with a closed form")
     system = _System(problem)
     a, b = problem.domain
     points = problem.points
-    ivp = _initial_state(problem, system) if not problem.unknowns else None
+    ivp = _initial_state(problem, system) if not problem.unknowns and system.singular is None else None
     if ivp is not None:
         out = scipy.integrate.solve_ivp(system.fun, (a, b), ivp, method="DOP853", rtol=tol * 1e-2, atol=tol * 1e-2,
                                         dense_output=True)
@@ -178,12 +257,14 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
         for i, (f, k) in enumerate(system.state):
             ends[(f, k, p)] = ya[i] if at_a else yb[i]
     bc_exprs = system.condition_exprs(ends)
-    bc_fn = sympy.lambdify([ya, yb, system.unknowns], bc_exprs, "numpy")
+    bc_fn = sympy.lambdify([ya, yb, system.unknowns], bc_exprs, _MODULES)
     mesh = np.linspace(a, b, n_mesh)
     guesses = [np.asarray(guess(mesh), dtype=float)] if guess is not None else [
         np.zeros((len(system.state), n_mesh)), _bump(system.state, mesh, a, b)]
     p0 = np.asarray(list(problem.unknowns.values()), dtype=float)
     kwargs = {"p": p0} if p0.size else {}
+    if system.singular is not None:
+        kwargs["S"] = np.asarray(system.singular.evalf(), dtype=float)
 
     def fun(x, Y, p=()):
         return system.fun(x, Y, p)
@@ -191,8 +272,10 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     def bc(Ya, Yb, p=()):
         return np.asarray(bc_fn(Ya, Yb, list(p)), dtype=float)
 
-    for y0 in guesses:  # zero first; a bump when zero is degenerate (eigenproblems)
-        out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=tol, max_nodes=max_nodes, **kwargs)
+    # zero first; a bump when zero is degenerate (eigenproblems); a 100 times looser tolerance when a thin layer
+    # needs more than max_nodes nodes
+    for y0, t in ((y0, t) for t in (tol, 100 * tol) for y0 in guesses):
+        out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=t, max_nodes=max_nodes, **kwargs)
         if out.success:
             break
     else:

@@ -85,7 +85,8 @@ class BVP:
     conditions : list of str or SymPy expressions
         Equations in point values and derivatives: ``"u(0) = 0"``, ``"u'(1) = 2"``,
         ``"u(0) = u(1)"``, ``"1.64*phi'(0) + exp(phi(0)) = 0"``. Their number is the total order plus the
-        number of ``unknowns``.
+        number of ``unknowns``. The word ``"periodic"`` stands for ``f⁽ᵏ⁾(a) = f⁽ᵏ⁾(b)`` for every unknown
+        function ``f`` and every ``k`` below its order.
     unknowns : dict, optional
         Unknown constants (in the equations or conditions) mapped to initial guesses.
     parameters : dict, optional
@@ -135,6 +136,11 @@ class BVP:
             lhs, rhs = (_parse.to_applied(s, x, functions, where=where).subs(subs) for s in (lhs, rhs))
             eqs.append(sympy.Eq(lhs, rhs))
             residual, seen = _parse.to_symbols(lhs - rhs, x, functions)
+            strange = sorted({type(a).__name__ for a in residual.atoms(_parse.AppliedUndef)})
+            if strange:
+                raise ValueError(f"{where}: {texts[i]!r} uses the unknown function {strange[0]!r}, which is neither "
+                                 f"a SymPy function nor an unknown of the problem ({', '.join(sorted(functions))}: "
+                                 "the names written with primes); write its derivative with a prime, or fix the name")
             allowed = {x, *(names[u] for u in self.unknowns), *(value_symbol(f, k) for f, n in seen.items()
                                                                    for k in range(n + 1))}
             stray = sorted(str(s) for s in residual.free_symbols - allowed)
@@ -151,6 +157,7 @@ class BVP:
         if len(eqs) != len(self.functions):
             raise ValueError(f"equations: {len(eqs)} equation(s) for {len(self.functions)} unknown function(s) "
                              f"{list(self.functions)}; give one equation per function")
+        conds = self._periodic(conds, orders)
         self.points: list[sympy.Expr] = []
         self.conditions = tuple(self._condition(c, i, names, subs) for i, c in enumerate(conds))
         need = self.order + len(self.unknowns)
@@ -215,6 +222,18 @@ class BVP:
         if "x" in seen or "t" not in seen:
             return names["x"]
         return names["t"]
+
+    def _periodic(self, conds, orders) -> list:
+        """Expand the shorthand ``"periodic"`` into one condition per function and derivative order."""
+        a, b = (sympy.sstr(e) for e in self.domain_exact)
+        out = []
+        for c in conds:
+            if isinstance(c, str) and c.strip().lower() == "periodic":
+                out += [f"{f}{chr(39) * k}({a}) = {f}{chr(39) * k}({b})" for f in self.functions
+                        for k in range(orders[f])]
+            else:
+                out.append(c)
+        return out
 
     def _condition(self, text, i, names, subs) -> Condition:
         where = f"conditions[{i}]"

@@ -1,23 +1,33 @@
 """ODE boundary and initial value problems stated as mathematics, solved by :func:`sciml.pinn.solve`.
 
 File keys: ``equation`` (a string, or a list for systems), ``domain`` (two entries, numbers or constant
-strings), ``conditions`` (a list of equations in point values), optional ``exact`` (closed form in the
-variable; a list for systems), ``parameters`` and ``unknowns`` (tables of constants), ``solver`` (a table of
+strings), ``conditions`` (a list of equations in point values, or ``"periodic"``), optional ``exact`` (closed
+form in the variable; a list for systems), ``parameters`` and ``unknowns`` (tables of constants: known values,
+and initial guesses of identified ones), ``exact_unknowns`` (the true values of the unknowns), ``constants``
+(names defined by an equation, for closed forms with a transcendental constant:
+``theta = {equation = "theta = sqrt(2)*cosh(theta/4)", guess = 1.5}``, solved by :func:`sympy.nsolve` to 30
+digits), ``data`` (observations for inverse problems: ``x`` and ``u`` lists, or ``solution``, ``n``, ``noise``
+and ``seed`` to sample a closed form at ``n`` random points with Gaussian noise), ``solver`` (a table of
 options for :func:`sciml.pinn.solve`, plus ``seed`` for the initial weights; ``dtype`` by name, ``"float64"``
-or ``"float32"``). References: ``exact``, ``sympy`` (``dsolve``) and ``scipy``
-(``solve_bvp``, or ``solve_ivp`` for initial values). Error: the max absolute error of ``result.sol`` on 1000
-equispaced points of the domain.
+or ``"float32"``).
+
+References: ``exact``, ``sympy`` (``dsolve``), ``scipy`` (``solve_bvp``, or ``solve_ivp`` for initial
+values) and ``unknowns`` (``exact_unknowns``). Error: the max absolute error of ``result.sol`` on 1000
+equispaced points of the domain; against ``scipy`` also of the unknowns ``solve_bvp`` identifies; against
+``unknowns`` the max absolute error of the identified constants.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import warnings
 
 import numpy as np
 import torch
 
-from sciml.problems.base import Problem, Reference
+from sciml.problems.base import Problem, Reference, max_abs_error
+from sciml.problems.expressions import parse_number
 
 GRID_POINTS = 1000
 
@@ -27,7 +37,8 @@ class BVPProblem(Problem):
     """An ODE problem ``equation`` on ``domain`` with ``conditions`` (see :class:`sciml.pinn.BVP`)."""
 
     kind = "bvp"
-    reference_labels = {"exact": "closed form", "sympy": "sympy.dsolve", "scipy": "scipy.integrate.solve_bvp"}
+    reference_labels = {"exact": "closed form", "sympy": "sympy.dsolve", "scipy": "scipy.integrate.solve_bvp",
+                        "unknowns": "exact unknowns"}
 
     equation: str | list = ""
     domain: list = dataclasses.field(default_factory=list)
@@ -36,6 +47,9 @@ class BVPProblem(Problem):
     parameters: dict = dataclasses.field(default_factory=dict)
     unknowns: dict = dataclasses.field(default_factory=dict)
     solver: dict = dataclasses.field(default_factory=dict)
+    exact_unknowns: dict = dataclasses.field(default_factory=dict)
+    constants: dict = dataclasses.field(default_factory=dict)
+    data: dict | None = None
 
     def __post_init__(self):
         super().__post_init__()
@@ -43,15 +57,26 @@ class BVPProblem(Problem):
 
         if "exact" in self.tolerances and self.exact is None:
             raise ValueError("an 'exact' reference needs the closed form: give exact = \"...\"")
-        known = (set(inspect.signature(solve).parameters) - {"problem", "callback", "theta0", "generator"}) | {"seed"}
-        unknown = sorted(set(self.solver) - known)
+        if "unknowns" in self.tolerances and not self.exact_unknowns:
+            raise ValueError("an 'unknowns' reference needs their true values: give an [exact_unknowns] table")
+        stray = sorted(set(self.exact_unknowns) - set(self.unknowns))
+        if stray:
+            raise ValueError(f"exact_unknowns: {stray[0]!r} is not among the unknowns {sorted(self.unknowns)}")
+        options = (set(inspect.signature(solve).parameters) - {"problem", "callback", "theta0", "generator"}) | {
+            "seed", "continuation"}
+        unknown = sorted(set(self.solver) - options)
         if unknown:
-            raise ValueError(f"solver: unknown option {unknown[0]!r}; choose from {sorted(known)}")
+            raise ValueError(f"solver: unknown option {unknown[0]!r}; choose from {sorted(options)}")
         if self.solver.get("dtype", "float64") not in ("float32", "float64"):
             raise ValueError(f"solver: dtype must be 'float32' or 'float64', got {self.solver['dtype']!r}")
-        self.bvp = BVP(self.equation, tuple(self.domain), list(self.conditions), parameters=self.parameters or None,
-                       unknowns=self.unknowns or None, exact=self.exact)
+        known = {**self.parameters, **_solve_constants(self.constants, self.parameters)}
+        data = _observations(self.data, self.domain, known) if self.data is not None else None
+        self.bvp = BVP(self.equation, tuple(self.domain), list(self.conditions), parameters=known or None,
+                       unknowns=self.unknowns or None, exact=self.exact, data=data)
+        self.true_unknowns = {k: parse_number(v, where=f"exact_unknowns[{k!r}]")
+                              for k, v in self.exact_unknowns.items()}
         self._solutions: dict[str, object] = {}
+        self._stages = self._continuation(self.solver.get("continuation", {}), known)
 
     @property
     def method(self) -> str:
@@ -60,17 +85,50 @@ class BVPProblem(Problem):
     def statement(self) -> str:
         return repr(self.bvp).removeprefix("BVP(").removesuffix(")")
 
+    def _continuation(self, steps, parameters: dict) -> list:
+        """The problems of a parameter continuation: ``{name: [v1, v2, ...]}`` gives one problem per index
+        with the parameters at those values, solved in order before the problem itself."""
+        from sciml.pinn import BVP
+
+        if not isinstance(steps, dict) or any(not isinstance(v, list) or not v for v in steps.values()):
+            raise ValueError("solver: continuation must be a table of non-empty lists, such as "
+                             "{eps = [\"1/100\", \"1/300\"]}")
+        stray = sorted(set(steps) - set(self.parameters))
+        if stray:
+            raise ValueError(f"solver: continuation of {stray[0]!r}, which is not in [parameters]")
+        lengths = {len(v) for v in steps.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"solver: continuation lists have different lengths {sorted(lengths)}")
+        return [BVP(self.equation, tuple(self.domain), list(self.conditions),
+                    parameters={**parameters, **{k: v[i] for k, v in steps.items()}}, unknowns=self.unknowns or None,
+                    data=self.bvp.data) for i in range(lengths.pop() if lengths else 0)]
+
     def solve(self, **options):
+        """:func:`sciml.pinn.solve` with the file's ``[solver]`` options; with ``continuation``, each stage
+        starts from the previous stage's network and the result carries the history of all of them."""
         from sciml import pinn
 
         opts = dict(self.solver)
+        opts.pop("continuation", None)
         if "hidden" in opts:
             opts["hidden"] = tuple(opts["hidden"])
         if "seed" in opts:  # files name a seed; solve takes a generator
             opts["generator"] = torch.Generator().manual_seed(int(opts.pop("seed")))
         if isinstance(opts.get("dtype"), str):
             opts["dtype"] = getattr(torch, opts["dtype"])
-        return pinn.solve(self.bvp, **{**opts, **options})
+        opts = {**opts, **options}
+        if not self._stages:
+            return pinn.solve(self.bvp, **opts)
+        previous, histories, counts = None, [], [0, 0, 0]
+        for stage in [*self._stages, self.bvp]:
+            with warnings.catch_warnings():  # only the last stage must converge
+                if stage is not self.bvp:
+                    warnings.simplefilter("ignore", pinn.ConvergenceWarning)
+                previous = pinn.solve(stage, **{**opts, "theta0": previous} if previous is not None else opts)
+            histories.append(previous.history if not histories else previous.history[1:])
+            counts = [c + n for c, n in zip(counts, (previous.niter, previous.nfev, previous.njev), strict=True)]
+        return dataclasses.replace(previous, history=torch.cat(histories), niter=counts[0], nfev=counts[1],
+                                   njev=counts[2])
 
     def grid(self) -> np.ndarray:
         a, b = self.bvp.domain
@@ -87,18 +145,25 @@ class BVPProblem(Problem):
         return self._solutions[name]
 
     def _error(self, name: str, result) -> float:
+        if name == "unknowns":
+            return max_abs_error([result.unknowns[k] for k in self.true_unknowns], list(self.true_unknowns.values()),
+                                 "unknowns")
         x = self.grid()
-        ref = self.reference_solution(name)(x)
+        ref = self.reference_solution(name)
         with torch.no_grad():
             got = result.sol(torch.as_tensor(x, dtype=result.theta.dtype, device=result.theta.device))
-        return float(np.max(np.abs(got.cpu().numpy().astype(float) - ref)))
+        error = max_abs_error(got.cpu().numpy().astype(float), ref(x), "solution")
+        if ref.unknowns:  # solve_bvp identifies the unknown constants too
+            error = max(error, max_abs_error([result.unknowns[k] for k in ref.unknowns], list(ref.unknowns.values()),
+                                             "unknowns"))
+        return error
 
     def references(self) -> list[Reference]:
+        from sciml.pinn.references import scipy_method
+
         refs = []
         for name in self.tolerances:
-            label = self.reference_labels[name]
-            if name == "scipy" and self.bvp.is_ivp and not self.bvp.unknowns:
-                label = "scipy.integrate.solve_ivp"
+            label = scipy_method(self.bvp) if name == "scipy" else self.reference_labels[name]
             refs.append(Reference(name, label, self.tolerances[name], lambda r, n=name: self._error(n, r)))
         return refs
 
@@ -109,7 +174,7 @@ class BVPProblem(Problem):
         ax_sol, ax_err, ax_loss = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
         for j, f in enumerate(self.bvp.functions):
             ax_sol.plot(x, got[:, j], lw=2, label=f"PINN {f}")
-        for name in self.tolerances:
+        for name in (n for n in self.tolerances if n != "unknowns"):
             try:
                 ref = self.reference_solution(name)(x).reshape(len(x), -1)
             except Exception:  # a failing reference is reported by verify; the figure shows the others
@@ -124,7 +189,10 @@ class BVPProblem(Problem):
         ax_err.legend(fontsize="small")
         history = result.history.cpu().numpy()
         ax_loss.semilogy(np.arange(len(history)), history)
-        ax_loss.set(title=f"loss ({result.stop_reason})", xlabel="iteration")
+        title = f"loss ({result.stop_reason})"
+        if result.unknowns:
+            title += "\n" + ", ".join(f"{k} = {v:.8g}" for k, v in result.unknowns.items())
+        ax_loss.set(title=title, xlabel="iteration")
         return True
 
     @classmethod
@@ -142,7 +210,65 @@ class BVPProblem(Problem):
                 isinstance(e, str) for e in exact))):
             raise spec.error("exact", f"must be a string (or a list of strings for systems), got {exact!r}")
         tables = {}
-        for key in ("parameters", "unknowns", "solver"):
+        for key in ("parameters", "unknowns", "solver", "exact_unknowns", "constants"):
             table = spec.table(key, None)
             tables[key] = dict(table.data) if table is not None else {}
-        return cls(equation=equation, domain=domain, conditions=conditions, exact=exact, **tables, **common)
+        for name, entry in tables["constants"].items():
+            if not (isinstance(entry, dict) and set(entry) == {"equation", "guess"}):
+                raise spec.error(f"constants.{name}", "must be a table {equation = \"...\", guess = number}")
+        data = spec.table("data", None)
+        if data is not None:
+            data = dict(data.data)
+            allowed = ({"x", "u"}, {"solution", "n", "noise", "seed"})
+            if set(data) not in allowed:
+                raise spec.error("data", f"must hold x and u (lists), or solution, n, noise and seed; got "
+                                         f"{sorted(data)}")
+        return cls(equation=equation, domain=domain, conditions=conditions, exact=exact, data=data, **tables,
+                   **common)
+
+
+def _solve_constants(constants: dict, parameters: dict) -> dict:
+    """Each ``name: {equation, guess}`` solved by :func:`sympy.nsolve` (30 digits), in file order, with the
+    parameters and earlier constants substituted."""
+    import sympy
+
+    from sciml.problems.expressions import parse
+
+    known = {sympy.Symbol(k): parse(v, where=f"parameters[{k!r}]") for k, v in parameters.items()}
+    out = {}
+    for name, entry in constants.items():
+        where = f"constants[{name!r}]"
+        text = entry["equation"]
+        lhs, _, rhs = text.partition("=") if isinstance(text, str) else ("", "", "")
+        expr = (parse(lhs, where=where) - parse(rhs or "0", where=where)).subs(known)
+        symbol = sympy.Symbol(name)
+        stray = sorted(str(s) for s in expr.free_symbols - {symbol})
+        if stray:
+            raise ValueError(f"{where}: {text!r} uses {', '.join(stray)}; declare it in [parameters]")
+        try:
+            value = sympy.nsolve(expr, symbol, parse_number(entry["guess"], where=f"{where}.guess"), prec=30)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"{where}: sympy.nsolve finds no root of {text!r} near the guess ({exc})") from None
+        known[symbol] = value
+        out[name] = sympy.Float(value, 30)
+    return out
+
+
+def _observations(data: dict, domain, parameters) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, u)`` as given, or ``n`` uniform random points of ``domain`` with ``solution(x) + noise·N(0, 1)``
+    from NumPy's generator seeded by ``seed``."""
+    import sympy
+
+    from sciml.problems.expressions import parse
+
+    if "x" in data:
+        return np.asarray(data["x"], dtype=float), np.asarray(data["u"], dtype=float)
+    a, b = (parse_number(d, where=f"domain[{i}]") for i, d in enumerate(domain))
+    rng = np.random.default_rng(int(data["seed"]))
+    x = np.sort(rng.uniform(a, b, int(data["n"])))
+    expr = parse(data["solution"], where="data.solution").subs({sympy.Symbol(k): v for k, v in parameters.items()})
+    variable = sorted(expr.free_symbols, key=str)
+    if len(variable) > 1:
+        raise ValueError(f"data.solution: {data['solution']!r} must be a function of the variable alone")
+    values = sympy.lambdify(variable, expr, ["scipy", "numpy"])(x) if variable else float(expr) + 0 * x
+    return x, values + float(data["noise"]) * rng.standard_normal(x.shape)
