@@ -362,3 +362,12 @@ def test_to_torch_errors():
         to_torch("x +* 2", ["x"])
     with pytest.raises(TypeError, match=r"expected 2 arguments \(x, y\), got 1"):
         to_torch("x + y", ["x", "y"])(torch.ones(2))
+
+
+def test_to_torch_constant_broadcasts_and_integers_compute_in_float64():
+    f = to_torch("3", ["x", "y"])
+    assert f(torch.ones(3, 1), torch.ones(4)).shape == (3, 4)
+    g = to_torch("sin(x)", ["x"])
+    out = g(torch.tensor([1, 2]))
+    assert out.dtype == torch.float64
+    torch.testing.assert_close(out, torch.sin(torch.tensor([1.0, 2.0], dtype=torch.float64)), rtol=0, atol=0)

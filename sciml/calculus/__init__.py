@@ -12,6 +12,9 @@
   points by Taylor-mode propagation (what :func:`derivative` uses for an ``nn.Sequential``).
 - :mod:`~sciml.calculus.functions` — the seed's custom Function :class:`Cubic`, written for every
   autograd mode.
+- :mod:`~sciml.calculus.verification` — :func:`verify`, a torch callable's gradient (and Hessian) against
+  ``sympy.diff`` at random points, with points where a derivative does not exist reported as such.
+- :mod:`~sciml.calculus.corpus` — :func:`random_expressions`, reproducible random elementary expressions.
 - :mod:`~sciml.calculus.checks` — :func:`check_function`, gradcheck/gradgradcheck/forward-mode in one report.
 
 >>> import torch
@@ -22,6 +25,7 @@ tensor([12.,  5.], dtype=torch.float64)
 """
 
 from sciml.calculus.checks import FunctionCheck, check_function
+from sciml.calculus.corpus import random_expressions
 from sciml.calculus.functions import Cubic, cubic
 from sciml.calculus.operators import (
     derivative,
@@ -38,9 +42,11 @@ from sciml.calculus.symbolic_function import SympyFunction, sympy_function
 from sciml.calculus.sympy_bridge import UnsupportedExpressionError, to_torch
 from sciml.calculus.taylor import Sin, taylor_derivatives
 from sciml.calculus.torch_to_sympy import UnsupportedOperationError, to_sympy
+from sciml.calculus.verification import DerivativeReport, verify
 
 __all__ = [
     "Cubic",
+    "DerivativeReport",
     "FunctionCheck",
     "Sin",
     "SympyFunction",
@@ -56,9 +62,11 @@ __all__ = [
     "jacobian",
     "jvp",
     "laplacian",
+    "random_expressions",
     "sympy_function",
     "taylor_derivatives",
     "to_sympy",
     "to_torch",
+    "verify",
     "vjp",
 ]

@@ -4,14 +4,16 @@ The expression tree is walked once and turned into nested closures over ``torch`
 result works with autograd, ``torch.func`` transforms (``vmap``, ``jacrev``, ``jacfwd``) and any device.
 Unlike ``sympy.lambdify(..., "torch")`` it handles number/tensor mixes in ``Min``/``Max``, unevaluated
 constants such as ``exp(2)``, ``atan2``, and ``Piecewise`` without NaN gradients leaking from inactive
-branches (the "double where" pattern).
+branches (the "double where" pattern). ``sign`` and ``Heaviside`` of NaN are NaN, as in SymPy and NumPy
+(``torch.sign(nan)`` is 0).
 
 Supported: + × powers (rationals exact to float64), ``pi``/``E``, trigonometric and hyperbolic functions
-and their inverses, exp/log, ``Abs``, ``sign``, ``floor``/``ceiling``, ``Min``/``Max``, ``Mod``, ``atan2``,
-``Piecewise`` and relations, ``Heaviside``, ``erf``/``erfc``/``erfinv``, ``gamma`` (any sign)/``loggamma``/
-``factorial``/``polygamma``, and Bessel J, Y, I, K of order 0 and 1. torch's Bessel functions are not
-differentiable, so they are wrapped in a Function whose derivatives come from the recurrences (any order);
-torch's float64 J and Y themselves are accurate only to about 1e-8 (4e-7 near x = 5; I and K to ulps).
+and their inverses, exp/log, ``Abs``, ``sign``, ``re``/``im`` (of real values), ``floor``/``ceiling``,
+``Min``/``Max``, ``Mod``, ``atan2``, ``Piecewise`` (conditions: relations, ``And``/``Or``/``Not``/``Xor``/
+``ITE``), ``Heaviside``, ``erf``/``erfc``/``erfinv``, ``gamma`` (any sign)/``loggamma``/``factorial``/
+``polygamma``, and Bessel J, Y, I, K of order 0 and 1. torch's Bessel functions are not differentiable, so
+they are wrapped in a Function whose derivatives come from the recurrences (any order); torch's float64 J
+and Y themselves are accurate only to about 1e-8 (4e-7 near x = 5; I and K to ulps).
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ _UNARY = {
     sympy.asin: torch.asin, sympy.acos: torch.acos, sympy.atan: torch.atan,
     sympy.sinh: torch.sinh, sympy.cosh: torch.cosh, sympy.tanh: torch.tanh,
     sympy.asinh: torch.asinh, sympy.acosh: torch.acosh, sympy.atanh: torch.atanh,
-    sympy.exp: torch.exp, sympy.log: torch.log, sympy.Abs: torch.abs, sympy.sign: torch.sign,
+    sympy.exp: torch.exp, sympy.log: torch.log, sympy.Abs: torch.abs, sympy.sign: lambda t: _sign(t),
     sympy.erf: torch.erf, sympy.erfc: torch.erfc, sympy.erfinv: torch.erfinv,
     sympy.gamma: lambda t: _gamma(t), sympy.factorial: lambda t: _gamma(t + 1),
     sympy.loggamma: torch.lgamma, sympy.floor: torch.floor, sympy.ceiling: torch.ceil,
     sympy.sec: lambda t: 1 / torch.cos(t), sympy.csc: lambda t: 1 / torch.sin(t),
     sympy.cot: lambda t: 1 / torch.tan(t), sympy.acot: lambda t: torch.atan(1 / t),
+    # real-argument semantics (SymPy writes Abs(exp(u)) as exp(re(u))); NaN stays NaN outside the real domain
+    sympy.re: lambda t: t, sympy.im: lambda t: 0 * t,
 }
 
 
@@ -45,8 +49,8 @@ class UnsupportedExpressionError(ValueError):
 
 
 def _tensor(value, like: torch.Tensor | None) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
-        return value
+    if isinstance(value, torch.Tensor):  # integers and bools compute in float64, as lambdify's would in NumPy
+        return value if value.is_floating_point() or value.is_complex() else value.to(torch.float64)
     if like is None:
         return torch.tensor(value, dtype=torch.float64)
     return torch.as_tensor(value, dtype=like.dtype, device=like.device)
@@ -121,6 +125,11 @@ def _compile(expr: sympy.Basic) -> Node:
         return lambda env: _fold(op, [f(env) for f in args])
     if func is sympy.Not:
         return lambda env: torch.logical_not(args[0](env))
+    if func is sympy.Xor:
+        return lambda env: _fold(torch.logical_xor, [f(env) for f in args])
+    if func is sympy.ITE:  # if a then b else c
+        a, b, c = args
+        return lambda env: torch.where(*(_as_tensor_of(g(env), env).to(torch.bool) for g in (a, b, c)))
     if expr in (sympy.true, sympy.false):
         value = bool(expr)
         return lambda env: value
@@ -158,7 +167,12 @@ def _common(a, b, env):
 
 def _heaviside(x, h0):
     # through sign, so the result carries a (zero) gradient like torch.sign and floor do
-    return torch.where(x == 0, h0, (torch.sign(x) + 1) / 2)
+    return torch.where(x == 0, h0, (_sign(x) + 1) / 2)
+
+
+def _sign(x):
+    # torch.sign(nan) is 0; SymPy's and NumPy's sign of an undefined value is undefined
+    return torch.where(torch.isnan(x), x, torch.sign(x))
 
 
 def _piecewise(expr) -> Node:
@@ -287,11 +301,13 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     def f(*tensors):
         if len(tensors) != len(names):
             raise TypeError(f"expected {len(names)} arguments ({', '.join(names)}), got {len(tensors)}")
-        env = {n: _tensor(t, _first_tensor(tensors)) for n, t in zip(names, tensors, strict=True)}
+        like = _first_tensor(tensors)
+        like = None if like is None else _tensor(like, None)
+        env = {n: _tensor(t, like) for n, t in zip(names, tensors, strict=True)}
         out = node(env)
         if not isinstance(out, torch.Tensor):  # a constant expression: broadcast to the inputs
-            like = _first_tensor(env.values())
-            out = torch.full_like(like, out) if like is not None else torch.tensor(out, dtype=torch.float64)
+            out = (torch.full(torch.broadcast_shapes(*(t.shape for t in env.values())), out, dtype=like.dtype,
+                              device=like.device) if like is not None else torch.tensor(out, dtype=torch.float64))
         elif env:
             shape = torch.broadcast_shapes(*(t.shape for t in env.values()))
             if out.shape != shape:
