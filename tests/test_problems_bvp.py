@@ -35,7 +35,7 @@ def test_pinn_problems_verify(name):
 
 def test_seed_statement_references_and_plot():
     problem = P.load("seed_bvp")
-    assert problem.kind == "bvp" and problem.method == "sciml.pinn.solve (lm)"
+    assert problem.kind == "bvp" and problem.method == "sciml.pinn.solve (auto)"
     assert problem.statement() == "u'' + u = 0 on [0, pi/2]; u(0) = 0, u(pi/2) = 1"
     labels = [r.label for r in problem.references()]
     assert labels == ["closed form", "sympy.dsolve", "scipy.integrate.solve_bvp"]

@@ -80,7 +80,7 @@ class BVPProblem(Problem):
 
     @property
     def method(self) -> str:
-        return f"sciml.pinn.solve ({self.solver.get('method', 'lm')})"
+        return f"sciml.pinn.solve ({self.solver.get('method', 'auto')})"
 
     def statement(self) -> str:
         return repr(self.bvp).removeprefix("BVP(").removesuffix(")")
