@@ -124,6 +124,18 @@ def _start(tr, loss: float, r, grad) -> Stop | None:
     return None
 
 
+def _tolerance_stop(tr, z, r, step_norm: float | None = None, z_norm: float = 0.0) -> Stop | None:
+    """The convergence tests after an accepted iterate, in order: residual, step (when given), ftol."""
+    if tr.converged(z.detach(), r):
+        return Stop(1, "converged: the residual meets the tolerance")
+    if step_norm is not None and step_norm <= tr.xtol * (tr.xtol + z_norm):
+        return Stop(2, f"converged: the step {step_norm:.1e} is below xtol relative to the parameters")
+    if tr.ftol_met():
+        return Stop(3, f"converged: the loss fell by less than ftol={tr.ftol:g} (relative) over the last "
+                    f"{WINDOW} iterations")
+    return None
+
+
 def adam(tr, n: int, lr: float) -> Stop | None:
     """``n`` Adam steps of the phase on the loss (``None`` when a warm-up phase completes)."""
     s = tr.state
@@ -155,11 +167,9 @@ def adam(tr, n: int, lr: float) -> Stop | None:
             return _callback_stop()
         if not tr.main:
             continue
-        if tr.converged(z.detach(), r):
-            return Stop(1, "converged: the residual meets the tolerance")
-        if tr.ftol_met():
-            return Stop(3, f"converged: the loss fell by less than ftol={tr.ftol:g} (relative) over the last "
-                        f"{WINDOW} iterations")
+        stop = _tolerance_stop(tr, z, r)
+        if stop is not None:
+            return stop
         if due:
             tr.refine()
             evaluate = _evaluator(tr)
@@ -239,13 +249,9 @@ def lbfgs(tr, n: int) -> Stop:
             due = tr.record(z, loss)
         except StopIteration:
             return _callback_stop()
-        if tr.converged(z.detach(), r):
-            return Stop(1, "converged: the residual meets the tolerance")
-        if step_norm <= tr.xtol * (tr.xtol + z_norm):
-            return Stop(2, f"converged: the step {step_norm:.1e} is below xtol relative to the parameters")
-        if tr.ftol_met():
-            return Stop(3, f"converged: the loss fell by less than ftol={tr.ftol:g} (relative) over the last "
-                        f"{WINDOW} iterations")
+        stop = _tolerance_stop(tr, z, r, step_norm, z_norm)
+        if stop is not None:
+            return stop
         if due:
             tr.refine()
             evaluate = _evaluator(tr)
