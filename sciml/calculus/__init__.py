@@ -10,6 +10,8 @@
   torch function or a tensor back to SymPy.
 - :mod:`~sciml.calculus.taylor` — :func:`taylor_derivatives`, u, u′, …, u⁽ᵏ⁾ of an MLP at a batch of
   points by Taylor-mode propagation (what :func:`derivative` uses for an ``nn.Sequential``).
+- :mod:`~sciml.calculus.taylor_tanh` — its fast path for tanh MLPs at orders 1 and 2: one autograd
+  Function, chunked, with hand-derived backward formulas and reused buffers.
 - :mod:`~sciml.calculus.functions` — the seed's custom Function :class:`Cubic`, written for every
   autograd mode.
 - :mod:`~sciml.calculus.verification` — :func:`verify`, a torch callable's gradient (and Hessian) against

@@ -13,7 +13,6 @@ compositions return 0 through custom ``autograd.Function``s (pytorch#197867) and
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from collections.abc import Callable
 
@@ -371,7 +370,7 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
         n_out = taylor.n_outputs(f)
         if n_out == 1:
             with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
-                return taylor._series(f, x, order)[order][:, 0] * math.factorial(order)
+                return taylor._derivatives(f, x, order)[order][:, 0]
         if n_out is not None:
             raise ValueError(f"derivative: f must have one output, got a Sequential with {n_out}; use "
                              "sciml.calculus.taylor_derivatives(f, x, order) for several outputs")

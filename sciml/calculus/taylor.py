@@ -21,6 +21,8 @@ import math
 import torch
 from torch import nn
 
+from sciml.calculus import taylor_tanh
+
 
 class Sin(nn.Module):
     """The activation ``sin(z)`` as a module (torch has none), understood by :func:`taylor_derivatives`."""
@@ -199,13 +201,21 @@ def taylor_derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
     >>> torch.allclose(D[0], net(x[:, None]))
     True
     """
+    return _derivatives(net, x, order)
+
+
+def _derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
+    """:func:`taylor_derivatives` (checked input): the fused tanh path where it applies, else the list form."""
     h = _series(net, x, order)
+    if isinstance(h, torch.Tensor):
+        return h
     # derivatives are k! times the normalized coefficients
     return torch.stack([hk if k < 2 else hk * math.factorial(k) for k, hk in enumerate(h)])
 
 
-def _series(net: nn.Sequential, x, order: int) -> list[torch.Tensor]:
-    """The normalized Taylor coefficients ``u^(k)(x)/k!`` of ``net(x[:, None])``, k = 0..order, checked input."""
+def _series(net: nn.Sequential, x, order: int) -> list[torch.Tensor] | torch.Tensor:
+    """The normalized Taylor coefficients ``u^(k)(x)/k!`` of ``net(x[:, None])``, k = 0..order, checked input;
+    or, where :mod:`~sciml.calculus.taylor_tanh` applies, the derivatives themselves, stacked."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise ValueError(f"order must be a non-negative integer, got {order!r}")
     steps = _plan(net)
@@ -225,6 +235,9 @@ def _series(net: nn.Sequential, x, order: int) -> list[torch.Tensor]:
     if x.dtype != first.weight.dtype or x.device != first.weight.device:
         raise TypeError(f"x must have the dtype and device of net's parameters ({first.weight.dtype}, "
                         f"{first.weight.device}), got ({x.dtype}, {x.device}); pass x.to(...) or net.to(...)")
+    layers = taylor_tanh.tanh_mlp(net)
+    if taylor_tanh.applies(layers, x, order):
+        return taylor_tanh.derivatives(layers, x, order)
     # the first layer sees the series x + t, affine: only the coefficients z0 and z1 are nonzero
     W, b = first.weight, first.bias
     z0 = x[:, None] * W[:, 0] if b is None else torch.addcmul(b, x[:, None], W[:, 0])
