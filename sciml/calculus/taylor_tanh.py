@@ -21,20 +21,22 @@ derivative stays exact; ``torch.func`` transforms and forward AD use the list fo
 
 from __future__ import annotations
 
+import math
 import threading
 
 import torch
 from torch import nn
 
 CHUNK = 4096
-"""Points per chunk. One chunk's buffers for three tanh layers of width 64 at order 2 take about 64 MiB."""
+"""Points per chunk. The buffers of a 4096-point chunk of three tanh layers of width 64 at order 2 take
+64 MiB (float64), kept per thread for the next call; :func:`clear_buffers` releases them."""
 
-_CACHE = threading.local()  # per thread: the buffers of the last two chunk shapes (a full chunk, the rest)
+_CACHE = threading.local()  # per thread: the buffer pool of the last network shape
 
 
 def clear_buffers() -> None:
-    """Release this thread's cached chunk buffers (they are reused across calls; see :class:`TanhTaylor`)."""
-    _CACHE.buffers = {}
+    """Release this thread's chunk buffers (kept for reuse across calls; see :class:`_Pool`)."""
+    _CACHE.pools = {}
 
 
 def tanh_mlp(net) -> list[nn.Linear] | None:
@@ -73,10 +75,10 @@ class TanhTaylor(torch.autograd.Function):
         Ws, bs = params[0::2], params[1::2]
         D = x.new_empty((order + 1, x.shape[0], Ws[-1].shape[0]))
         ctx.token = object()  # marks the buffers that still hold this forward's last chunk
+        pool = _pool(x, Ws, order)
         for lo, hi in _chunks(x.shape[0]):
-            buf = _buffers(x, Ws, order, hi - lo)
-            D[:, lo:hi] = _forward(x[lo:hi], Ws, bs, order, buf)
-            buf.holds = (ctx.token, lo)
+            D[:, lo:hi] = _forward(x[lo:hi], Ws, bs, order, pool.buffers(x, Ws, order, hi - lo))
+            pool.holds = (ctx.token, lo)
         return D
 
     @staticmethod
@@ -93,11 +95,12 @@ class TanhTaylor(torch.autograd.Function):
         G = G.clone()
         if order == 2:
             G[2] *= 2  # d²u/dx² = 2 u₂ (normalized coefficient)
-        for lo, hi in reversed(_chunks(x.shape[0])):  # the last chunk first: its buffers may still hold it
-            buf = _buffers(x, Ws, order, hi - lo)
-            if buf.holds != (ctx.token, lo):
+        pool = _pool(x, Ws, order)
+        for lo, hi in reversed(_chunks(x.shape[0])):  # the last chunk first: the pool may still hold it
+            buf = pool.buffers(x, Ws, order, hi - lo)
+            if pool.holds != (ctx.token, lo):
                 _forward(x[lo:hi], Ws, bs, order, buf)
-            buf.holds = None
+            pool.holds = None
             _backward(x[lo:hi], Ws, bs, order, buf, G[:, lo:hi].contiguous(), dWs, dbs,
                       None if dx is None else dx[lo:hi])
         grads = []
@@ -115,12 +118,16 @@ def _chunks(n: int):
 
 
 class _Buffers:
-    """Preallocated per-chunk arrays, reused across chunks and calls (allocating fresh ``N × width`` tensors
-    costs page faults that dominate the arithmetic on a CPU)."""
+    """One chunk's arrays, views of a flat storage (``flat=None`` only counts the elements needed)."""
 
-    def __init__(self, x, Ws, order, c):
+    def __init__(self, flat, Ws, order, c):
         k = order + 1
-        new = lambda *shape: x.new_empty(shape)  # noqa: E731
+        self.numel = 0
+
+        def new(*shape):
+            start, self.numel = self.numel, self.numel + math.prod(shape)
+            return None if flat is None else flat[start:self.numel].view(shape)
+
         widths = [W.shape[0] for W in Ws[:-1]]
         self.Z = [None] + [new(k, c, m) for m in widths[1:]]  # pre-activations of hidden layers, no bias
         self.Y = [new(k, c, m) for m in widths]  # activations: tanh coefficients
@@ -132,20 +139,34 @@ class _Buffers:
         self.ds = {m: new(c, m) for m in set(widths)}
         self.dt = {m: new(c, m) for m in set(widths)}
         self.out = new(k, c, Ws[-1].shape[0])
-        self.one, self.minus_one = x.new_ones(()), -x.new_ones(())
-        self.holds = None  # (forward token, chunk start) of the chunk whose forward the buffers hold
+        if flat is not None:
+            self.one, self.minus_one = flat.new_ones(()), -flat.new_ones(())
 
 
-def _buffers(x, Ws, order, c) -> _Buffers:
-    key = (x.dtype, x.device, order, c, tuple(tuple(W.shape) for W in Ws))
-    cache = getattr(_CACHE, "buffers", None)
-    if cache is None:
-        cache = _CACHE.buffers = {}
-    if key not in cache:
-        while len(cache) >= 2:  # the full chunk and the remainder
-            cache.pop(next(iter(cache)))
-        cache[key] = _Buffers(x, Ws, order, c)
-    return cache[key]
+class _Pool:
+    """The storage behind :class:`_Buffers` for one network shape, reused across chunks and calls: allocating
+    fresh ``N × width`` tensors costs page faults that dominate the arithmetic on a CPU."""
+
+    def __init__(self):
+        self.flat, self.capacity, self.views = None, 0, {}
+        self.holds = None  # (forward token, chunk start) of the chunk whose forward the storage holds
+
+    def buffers(self, x, Ws, order, c) -> _Buffers:
+        if c > self.capacity:
+            self.flat = x.new_empty(_Buffers(None, Ws, order, c).numel)
+            self.capacity, self.views, self.holds = c, {}, None
+        if c not in self.views:
+            self.views[c] = _Buffers(self.flat, Ws, order, c)
+        return self.views[c]
+
+
+def _pool(x, Ws, order) -> _Pool:
+    """This thread's pool for the network shape of ``Ws`` (only the last shape used is kept)."""
+    key = (x.dtype, x.device, order, tuple(tuple(W.shape) for W in Ws))
+    pools = getattr(_CACHE, "pools", None)
+    if pools is None or key not in pools:
+        pools = _CACHE.pools = {key: _Pool()}
+    return pools[key]
 
 
 def _forward(xc, Ws, bs, order, buf):
