@@ -342,8 +342,9 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
     (``x`` of shape ``(N,)``, result ``(N,)``). When it is made of ``Linear`` layers and the elementwise
     activations :func:`~sciml.calculus.taylor.taylor_derivatives` supports (Tanh, Sigmoid, SiLU, ReLU,
     Softplus, GELU, Sin), the derivative comes from Taylor mode: one forward pass carrying the Taylor
-    coefficients, equal to nested reverse mode to rounding and cheaper to train through. Other Sequentials
-    fall back to nested reverse mode.
+    coefficients, equal to nested reverse mode to rounding and cheaper to train through (for a tanh MLP at
+    order 1 or 2, the fused Function of :mod:`~sciml.calculus.taylor_tanh`). Other Sequentials fall back to
+    nested reverse mode.
 
     Parameters
     ----------

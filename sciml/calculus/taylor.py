@@ -171,7 +171,9 @@ def taylor_derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
     Forward Taylor-coefficient propagation (Taylor mode) through a ``torch.nn.Sequential`` of ``Linear``
     layers and elementwise activations (``Tanh``, ``Sigmoid``, ``SiLU``, ``ReLU``, ``Softplus``, exact
     ``GELU``, ``Identity`` and :class:`Sin`). The first layer must
-    take one input feature; the network may have several outputs.
+    take one input feature; the network may have several outputs. A ``Linear, Tanh, …, Linear`` network
+    at order 1 or 2 under plain autograd takes the fused, chunked path of
+    :mod:`~sciml.calculus.taylor_tanh` (the same numbers to rounding, about 1.5-3× faster to train through).
 
     Parameters
     ----------
