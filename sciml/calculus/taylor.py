@@ -159,8 +159,7 @@ def _plan(net) -> list:
     return steps
 
 
-def _linear(h: list[torch.Tensor], layer: nn.Linear) -> list[torch.Tensor]:
-    W, b = layer.weight, layer.bias
+def _linear(h: list[torch.Tensor], W: torch.Tensor, b: torch.Tensor | None) -> list[torch.Tensor]:
     first = h[0] @ W.T if b is None else torch.addmm(b, h[0], W.T)
     return [first] + [hk @ W.T for hk in h[1:]]
 
@@ -207,17 +206,8 @@ def taylor_derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
 
 
 def _derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
-    """:func:`taylor_derivatives` (checked input): the fused tanh path where it applies, else the list form."""
-    h = _series(net, x, order)
-    if isinstance(h, torch.Tensor):
-        return h
-    # derivatives are k! times the normalized coefficients
-    return torch.stack([hk if k < 2 else hk * math.factorial(k) for k, hk in enumerate(h)])
-
-
-def _series(net: nn.Sequential, x, order: int) -> list[torch.Tensor] | torch.Tensor:
-    """The normalized Taylor coefficients ``u^(k)(x)/k!`` of ``net(x[:, None])``, k = 0..order, checked input;
-    or, where :mod:`~sciml.calculus.taylor_tanh` applies, the derivatives themselves, stacked."""
+    """:func:`taylor_derivatives` with its input checked: the fused tanh path where it applies, else the list
+    form."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise ValueError(f"order must be a non-negative integer, got {order!r}")
     steps = _plan(net)
@@ -240,16 +230,22 @@ def _series(net: nn.Sequential, x, order: int) -> list[torch.Tensor] | torch.Ten
     layers = taylor_tanh.tanh_mlp(net)
     if taylor_tanh.applies(layers, x, order):
         return taylor_tanh.derivatives(layers, x, order)
+    steps = [(kind, (step.weight, step.bias) if kind == "linear" else step) for kind, step in steps]
+    return _propagate(x, steps, order)
+
+
+def _propagate(x: torch.Tensor, steps: list, order: int) -> torch.Tensor:
+    """The derivatives ``(order + 1, N, n_out)`` by propagating the normalized coefficients ``u^(k)/k!`` as a
+    list of plain torch tensors. ``steps`` are ``("linear", (W, b))`` and ``("activation", series)``, the
+    first a Linear layer taking one feature."""
     # the first layer sees the series x + t, affine: only the coefficients z0 and z1 are nonzero
-    W, b = first.weight, first.bias
+    W, b = steps[0][1]
     z0 = x[:, None] * W[:, 0] if b is None else torch.addcmul(b, x[:, None], W[:, 0])
     h = [z0] + [W[:, 0].expand_as(z0)] * min(order, 1) + [torch.zeros_like(z0)] * (order - 1)
     for kind, step in steps[1:]:
-        if kind == "linear":
-            h = _linear(h, step)
-        else:
-            h = step(h)
-    return h
+        h = _linear(h, *step) if kind == "linear" else step(h)
+    # derivatives are k! times the normalized coefficients
+    return torch.stack([hk if k < 2 else hk * math.factorial(k) for k, hk in enumerate(h)])
 
 
 def n_outputs(net) -> int | None:

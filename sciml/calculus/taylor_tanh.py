@@ -281,12 +281,9 @@ def _recompute(x, params, order, G, needs):
 
 def _list_form(x, Ws, bs, order):
     """:class:`TanhTaylor`'s result from plain differentiable operations (the series as a list)."""
-    from sciml.calculus.taylor import _tanh_series
+    from sciml.calculus.taylor import _propagate, _tanh_series
 
-    w = Ws[0][:, 0]
-    z0 = x[:, None] * w if bs[0] is None else torch.addcmul(bs[0], x[:, None], w)
-    h = [z0, w.expand_as(z0)] + [torch.zeros_like(z0)] * (order - 1)
+    steps = [("linear", (Ws[0], bs[0]))]
     for W, b in zip(Ws[1:], bs[1:], strict=True):
-        h = _tanh_series(h)
-        h = [h[0] @ W.T if b is None else torch.addmm(b, h[0], W.T)] + [hk @ W.T for hk in h[1:]]
-    return torch.stack([h[0], h[1]] + ([2 * h[2]] if order == 2 else []))
+        steps += [("activation", _tanh_series), ("linear", (W, b))]
+    return _propagate(x, steps, order)
