@@ -77,7 +77,8 @@ class TanhTaylor(torch.autograd.Function):
         ctx.token = object()  # marks the buffers that still hold this forward's last chunk
         pool = _pool(x, Ws, order)
         for lo, hi in _chunks(x.shape[0]):
-            D[:, lo:hi] = _forward(x[lo:hi], Ws, bs, order, pool.buffers(x, Ws, order, hi - lo))
+            out = _forward(x[lo:hi], Ws, bs, order, pool.buffers(x, Ws, order, hi - lo))
+            D[:, lo:hi] = out.permute(1, 2, 0)
             pool.holds = (ctx.token, lo)
         return D
 
@@ -92,17 +93,16 @@ class TanhTaylor(torch.autograd.Function):
         dWs = [torch.zeros_like(W) for W in Ws]
         dbs = [None if b is None else torch.zeros_like(b) for b in bs]
         dx = torch.empty_like(x) if ctx.needs_input_grad[0] else None
-        G = G.clone()
-        if order == 2:
-            G[2] *= 2  # d²u/dx² = 2 u₂ (normalized coefficient)
         pool = _pool(x, Ws, order)
         for lo, hi in reversed(_chunks(x.shape[0])):  # the last chunk first: the pool may still hold it
             buf = pool.buffers(x, Ws, order, hi - lo)
             if pool.holds != (ctx.token, lo):
                 _forward(x[lo:hi], Ws, bs, order, buf)
             pool.holds = None
-            _backward(x[lo:hi], Ws, bs, order, buf, G[:, lo:hi].contiguous(), dWs, dbs,
-                      None if dx is None else dx[lo:hi])
+            Gc = G[:, lo:hi].permute(2, 0, 1).contiguous()  # (output, order, point), as the buffers
+            if order == 2:
+                Gc[:, 2] *= 2  # d²u/dx² = 2 u₂ (normalized coefficient)
+            _backward(x[lo:hi], Ws, bs, order, buf, Gc, dWs, dbs, None if dx is None else dx[lo:hi])
         grads = []
         for dW, db in zip(dWs, dbs, strict=True):
             grads += [dW, db]
@@ -118,7 +118,12 @@ def _chunks(n: int):
 
 
 class _Buffers:
-    """One chunk's arrays, views of a flat storage (``flat=None`` only counts the elements needed)."""
+    """One chunk's arrays, views of a flat storage (``flat=None`` only counts the elements needed).
+
+    Layouts are feature-major: a layer's stacked coefficients are ``(width, order + 1, points)``, so that a
+    Linear layer is ``W @ Y.view(width, -1)``; with MKL on a CPU that product, and the two of its backward,
+    run about 25 % faster than the point-major ``Y @ W.T`` at 64 features.
+    """
 
     def __init__(self, flat, Ws, order, c):
         k = order + 1
@@ -129,16 +134,16 @@ class _Buffers:
             return None if flat is None else flat[start:self.numel].view(shape)
 
         widths = [W.shape[0] for W in Ws[:-1]]
-        self.Z = [None] + [new(k, c, m) for m in widths[1:]]  # pre-activations of hidden layers, no bias
-        self.Y = [new(k, c, m) for m in widths]  # activations: tanh coefficients
-        self.S = [new(c, m) for m in widths]  # s = 1 - t²
-        self.Q = [new(c, m) for m in widths] if order == 2 else None  # q = t z₁
-        self.R = [new(c, m) for m in widths] if order == 2 else None  # r = z₂ - q z₁
-        self.dY = {m: new(k, c, m) for m in set(widths)}
-        self.dZ = {m: new(k, c, m) for m in set(widths)}
-        self.ds = {m: new(c, m) for m in set(widths)}
-        self.dt = {m: new(c, m) for m in set(widths)}
-        self.out = new(k, c, Ws[-1].shape[0])
+        self.Z = [None] + [new(m, k, c) for m in widths[1:]]  # pre-activations of hidden layers, no bias
+        self.Y = [new(m, k, c) for m in widths]  # activations: tanh coefficients
+        self.S = [new(m, c) for m in widths]  # s = 1 - t²
+        self.Q = [new(m, c) for m in widths] if order == 2 else None  # q = t z₁
+        self.R = [new(m, c) for m in widths] if order == 2 else None  # r = z₂ - q z₁
+        self.dY = {m: new(m, k, c) for m in set(widths)}
+        self.dZ = {m: new(m, k, c) for m in set(widths)}
+        self.ds = {m: new(m, c) for m in set(widths)}
+        self.dt = {m: new(m, c) for m in set(widths)}
+        self.out = new(Ws[-1].shape[0], k, c)
         if flat is not None:
             self.one, self.minus_one = flat.new_ones(()), -flat.new_ones(())
 
@@ -170,27 +175,28 @@ def _pool(x, Ws, order) -> _Pool:
 
 
 def _forward(xc, Ws, bs, order, buf):
-    """The derivatives at the chunk ``xc`` (into ``buf.out``), leaving in ``buf`` what :func:`_backward` needs.
+    """The derivatives at the chunk ``xc`` into ``buf.out`` (shape ``(outputs, order + 1, points)``), leaving
+    in ``buf`` what :func:`_backward` needs.
 
     With ``t = tanh z₀``, ``s = 1 − t²``: ``y₀ = t``, ``y₁ = s z₁``, ``y₂ = s r``, ``r = z₂ − t z₁²``. The first
     layer's input is the affine series ``x w + b + w ε``: ``z₁ = w``, ``z₂ = 0``.
     """
-    w = Ws[0][:, 0]
+    w = Ws[0][:, :1]  # a column: the first layer's z₁ for every point
     z1, z2 = w, None
     for i, W in enumerate(Ws[1:]):
         Y, S = buf.Y[i], buf.S[i]
-        t = Y[0]
+        t = Y[:, 0]
         # tanh z = 2 σ(2z) − 1: torch's float64 sigmoid is several times faster than its tanh on a CPU;
         # the bias of the layer before enters here, z₀ = (Z₀ without bias) + b
         if i == 0:
-            torch.mul(xc[:, None], 2 * w, out=t)
+            torch.mul(2 * w, xc, out=t)
         else:
-            torch.mul(buf.Z[i][0], 2, out=t)
+            torch.mul(buf.Z[i][:, 0], 2, out=t)
         if bs[i] is not None:
-            t.add_(bs[i], alpha=2)
+            t.add_(bs[i][:, None], alpha=2)
         torch.add(buf.minus_one, t.sigmoid_(), alpha=2, out=t)
         torch.addcmul(buf.one, t, t, value=-1, out=S)
-        torch.mul(S, z1, out=Y[1])
+        torch.mul(S, z1, out=Y[:, 1])
         if order == 2:
             Q, R = buf.Q[i], buf.R[i]
             torch.mul(t, z1, out=Q)
@@ -198,73 +204,73 @@ def _forward(xc, Ws, bs, order, buf):
                 torch.mul(Q, z1, out=R).neg_()
             else:
                 torch.addcmul(z2, Q, z1, value=-1, out=R)
-            torch.mul(S, R, out=Y[2])
+            torch.mul(S, R, out=Y[:, 2])
         Z = buf.Z[i + 1] if i + 1 < len(buf.Z) else buf.out
         _linear(Y, W, Z)
-        z1, z2 = Z[1], (Z[2] if order == 2 else None)
+        z1, z2 = Z[:, 1], (Z[:, 2] if order == 2 else None)
     if bs[-1] is not None:
-        buf.out[0] += bs[-1]
+        buf.out[:, 0] += bs[-1][:, None]
     if order == 2:
-        buf.out[2] *= 2
+        buf.out[:, 2] *= 2
     return buf.out
 
 
 def _linear(Y, W, out):
     """``W`` applied to every coefficient of the stacked series ``Y`` (into ``out``); the bias comes later."""
-    Yf, of = Y.view(-1, Y.shape[-1]), out.view(-1, out.shape[-1])
-    if W.shape[0] == 1:  # one output: a matrix-vector product
-        torch.mv(Yf, W[0], out=of[:, 0])
+    Yf, of = Y.view(Y.shape[0], -1), out.view(out.shape[0], -1)
+    if W.shape[0] == 1:  # one output: a vector-matrix product
+        torch.mv(Yf.T, W[0], out=of[0])
     else:
-        torch.mm(Yf, W.T, out=of)
+        torch.mm(W, Yf, out=of)
 
 
 def _backward(xc, Ws, bs, order, buf, G, dWs, dbs, dx):
-    """Back-propagate the chunk's cotangent ``G`` through the chunk left in ``buf`` by :func:`_forward`;
-    accumulate into ``dWs``, ``dbs``, and write the gradient in ``xc`` into ``dx`` (when not ``None``)."""
+    """Back-propagate the chunk's cotangent ``G`` (shape ``(outputs, order + 1, points)``) through the chunk
+    left in ``buf`` by :func:`_forward`; accumulate into ``dWs``, ``dbs``, and write the gradient in ``xc``
+    into ``dx`` (when not ``None``)."""
     for i in range(len(Ws) - 1, 0, -1):
         Y = buf.Y[i - 1]
-        m = Y.shape[-1]
-        Gf, Yf = G.view(-1, G.shape[-1]), Y.view(-1, m)
+        m = Y.shape[0]
+        Gf, Yf = G.view(G.shape[0], -1), Y.view(m, -1)
         if dbs[i] is not None:
-            dbs[i] += G[0].sum(0)
+            dbs[i] += G[:, 0].sum(1)
         dY = buf.dY[m]
-        if Gf.shape[1] == 1:  # one output: matrix-vector and outer products
-            dWs[i][0].addmv_(Yf.T, Gf[:, 0])
-            torch.mul(Gf, Ws[i], out=dY.view(-1, m))
+        if Gf.shape[0] == 1:  # one output: matrix-vector and outer products
+            dWs[i][0].addmv_(Yf, Gf[0])
+            torch.mul(Ws[i][0][:, None], Gf, out=dY.view(m, -1))
         else:
-            dWs[i].addmm_(Gf.T, Yf)
-            torch.mm(Gf, Ws[i], out=dY.view(-1, m))
-        z1 = Ws[0][:, 0] if i == 1 else buf.Z[i - 1][1]
+            dWs[i].addmm_(Gf, Yf.T)
+            torch.mm(Ws[i].T, Gf, out=dY.view(m, -1))
+        z1 = Ws[0][:, :1] if i == 1 else buf.Z[i - 1][:, 1]
         G = _tanh_vjp(buf, i - 1, z1, dY, order)
     # the first layer: z₀ = x w + b, z₁ = w, z₂ = 0
     if dbs[0] is not None:
-        dbs[0] += G[0].sum(0)
-    w = Ws[0][:, 0]
-    dWs[0][:, 0] += G[1].sum(0).addmv_(G[0].T, xc)
+        dbs[0] += G[:, 0].sum(1)
+    dWs[0][:, 0] += G[:, 1].sum(1).addmv_(G[:, 0], xc)
     if dx is not None:
-        torch.mv(G[0], w, out=dx)
+        torch.mv(G[:, 0].T, Ws[0][:, 0], out=dx)
 
 
 def _tanh_vjp(buf, i, z1, dY, order):
     """``dZ`` from ``dY`` for layer ``i``'s tanh (chain rule through y₀ = t, y₁ = s z₁, y₂ = s r)."""
-    t, S = buf.Y[i][0], buf.S[i]
-    m = S.shape[-1]
+    t, S = buf.Y[i][:, 0], buf.S[i]
+    m = S.shape[0]
     dZ, ds, dt = buf.dZ[m], buf.ds[m], buf.dt[m]
     if order == 2:
-        g0, g1, g2 = dY
+        g0, g1, g2 = dY.unbind(1)
         Q, R = buf.Q[i], buf.R[i]
-        dr = torch.mul(g2, S, out=dZ[2])  # ∂/∂z₂ = dr
+        dr = torch.mul(g2, S, out=dZ[:, 2])  # ∂/∂z₂ = dr
         torch.mul(g2, R, out=ds).addcmul_(g1, z1)
-        torch.mul(g1, S, out=dZ[1]).addcmul_(dr, Q, value=-2)  # ∂r/∂z₁ = −2 t z₁ = −2q
+        torch.mul(g1, S, out=dZ[:, 1]).addcmul_(dr, Q, value=-2)  # ∂r/∂z₁ = −2 t z₁ = −2q
         torch.mul(dr, z1, out=dt)
         torch.addcmul(g0, dt, z1, value=-1, out=dt)  # ∂r/∂t = −z₁²
     else:
-        g0, g1 = dY
+        g0, g1 = dY.unbind(1)
         torch.mul(g1, z1, out=ds)
-        torch.mul(g1, S, out=dZ[1])
+        torch.mul(g1, S, out=dZ[:, 1])
         dt.copy_(g0)
     dt.addcmul_(t, ds, value=-2)  # ∂s/∂t = −2t
-    torch.mul(dt, S, out=dZ[0])  # ∂t/∂z₀ = s
+    torch.mul(dt, S, out=dZ[:, 0])  # ∂t/∂z₀ = s
     return dZ
 
 
