@@ -140,6 +140,36 @@ def test_taylor_mode_derivatives_match_autograd(generator):
     assert torch.allclose(module(x[:, None]), net(theta, x), atol=1e-15)
 
 
+@pytest.mark.parametrize("order", [1, 2])
+def test_plain_autograd_takes_the_fused_path_with_the_same_numbers(order, generator, monkeypatch):
+    """L-BFGS and Adam differentiate the residual by plain autograd: the network then runs the fused Function
+    of sciml.calculus.taylor_tanh in ξ (scaled by scaleᵈ); values and θ-gradients equal the list form that
+    torch.func transforms get."""
+    from sciml.calculus import taylor_tanh
+
+    calls = []
+    apply = taylor_tanh.TanhTaylor.apply
+    monkeypatch.setattr(taylor_tanh.TanhTaylor, "apply", lambda *a: calls.append(1) or apply(*a))
+    net = TanhMLP((7, 5), 2, (-1.0, 2.0))  # scale 2/3: the chain rule in ξ is visible
+    theta = net.init(generator)
+    x = torch.rand(2, 11, dtype=F64, generator=generator) * 3 - 1  # any shape of points
+    w = torch.randn(order + 1, 2, 11, 2, dtype=F64, generator=generator)
+
+    def loss(t):
+        return (net.derivatives(t, x, order) * w).square().sum()
+
+    leaf = theta.clone().requires_grad_(True)
+    D = net.derivatives(leaf, x, order)
+    (g,) = torch.autograd.grad(loss(leaf), leaf)
+    assert len(calls) == 2
+    reference = torch.func.vmap(lambda t: net.derivatives(theta, t, order), out_dims=1)(x.reshape(-1))
+    g_reference = torch.func.grad(loss)(theta)
+    assert len(calls) == 2  # under torch.func: the list form
+    assert D.shape == (order + 1, 2, 11, 2)
+    torch.testing.assert_close(D, reference.reshape(D.shape), rtol=1e-13, atol=1e-13)
+    torch.testing.assert_close(g, g_reference, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("conditions", [
     ["u(0) = 0", "u(pi/2) = 1"],                       # Dirichlet
     ["u'(0) = 2", "u(pi/2) = -1"],                     # Neumann + Dirichlet

@@ -50,8 +50,9 @@ def tanh_mlp(net) -> list[nn.Linear] | None:
 
 
 def applies(layers, x: torch.Tensor, order: int) -> bool:
-    """Whether :class:`TanhTaylor` serves: a tanh MLP (``layers`` from :func:`tanh_mlp`), order 1 or 2, and
-    plain autograd (no ``torch.func`` transform, no forward AD)."""
+    """Whether :class:`TanhTaylor` serves: a tanh MLP (``layers`` from :func:`tanh_mlp`, or the parameters of
+    one; ``None`` for another network), order 1 or 2, and plain autograd (no ``torch.func`` transform, no
+    forward AD)."""
     return (layers is not None and order in (1, 2)
             and torch._C._functorch.peek_interpreter_stack() is None
             and torch.autograd.forward_ad._current_level < 0)

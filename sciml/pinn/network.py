@@ -7,7 +7,10 @@ series: for ``y = tanh(z)``, ``y' = (1 - y²) z'`` gives the coefficient recurre
 
 .. math:: k\\, y_k = \\sum_{j=1}^{k} j\\, z_j\\, c_{k-j}, \\qquad c = 1 - y^2 \\ (\\text{as series}),
 
-which costs a few matrix products per order instead of nested autograd passes.
+which costs a few matrix products per order instead of nested autograd passes. Under plain autograd at
+orders 1 and 2 (the residual and gradient of L-BFGS and Adam) the layers go through the fused Function of
+:mod:`sciml.calculus.taylor_tanh` in ``ξ``, and ``dᵈ/dxᵈ = scaleᵈ dᵈ/dξᵈ``; under ``torch.func`` transforms
+(Levenberg–Marquardt's ``vmap``-ed Jacobian) through the list form here.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import math
 
 import torch
 
+from sciml.calculus import taylor_tanh
 from sciml.calculus.taylor import _tanh_series
 
 
@@ -75,6 +79,10 @@ class TanhMLP:
         scale = 2.0 / (self.b - self.a)
         xi = (x - self.a) * scale - 1.0
         params = self.unflatten(theta)
+        if taylor_tanh.applies(params, xi, order):
+            D = taylor_tanh.TanhTaylor.apply(xi.reshape(-1), order, *params)
+            powers = torch.tensor([scale**d for d in range(order + 1)], dtype=D.dtype, device=D.device)
+            return (D * powers[:, None, None]).reshape(order + 1, *x.shape, D.shape[-1])
         n_layers = len(params) // 2
         W, bias = params[0], params[1]
         # first layer: the input is affine in x, so only the first two Taylor coefficients are nonzero
