@@ -38,9 +38,9 @@ def _nested(net, x, order):
     return torch.stack(out)
 
 
-@pytest.fixture(params=[None, 7], ids=["one-chunk", "chunks-of-7"])
+@pytest.fixture(params=[None, 21], ids=["one-chunk", "small-chunks"])
 def chunk(request, monkeypatch):
-    if request.param is not None:
+    if request.param is not None:  # ragged chunks: 2 points at width 9, 7 at width 3
         monkeypatch.setattr(taylor_tanh, "CHUNK", request.param)
     taylor_tanh.clear_buffers()
     return request.param
@@ -111,7 +111,7 @@ def test_the_training_step_equals_nested_autograd_to_1e12(generator):
 
 def test_buffers_shared_by_two_networks_of_one_shape(monkeypatch, generator):
     """Forward A, forward B (same shapes, same buffers), backward A: A's last chunk is recomputed, not B's."""
-    monkeypatch.setattr(taylor_tanh, "CHUNK", 8)
+    monkeypatch.setattr(taylor_tanh, "CHUNK", 9 * 8)  # chunks of 8 points at width 9
     a, b = _net(generator), _net(generator)
     x = torch.randn(20, dtype=F64, generator=generator)
     Da = taylor_derivatives(a, x, 2)
