@@ -123,6 +123,26 @@ def test_buffers_shared_by_two_networks_of_one_shape(monkeypatch, generator):
         torch.testing.assert_close(g, r, rtol=1e-12, atol=1e-12)
 
 
+def test_chunk_sizes_follow_the_widest_layer_and_the_cost_of_an_operation(monkeypatch):
+    def points(width, n=10**5):
+        Ws = [torch.empty(width, 1), torch.empty(width, width), torch.empty(1, width)]
+        sizes = {hi - lo for lo, hi in taylor_tanh._chunks(n, Ws)}
+        assert len(sizes) <= 2  # equal chunks but the last
+        return max(sizes)
+
+    # 10⁵ points in equal chunks of at most 4096, 1024, 512 and 512 points
+    assert [points(w) for w in (16, 64, 128, 512)] == [4000, 1021, 511, 511]
+    assert points(64, n=1000) == 1000  # one chunk
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(taylor_tanh, "_PASSIVE", True)
+    assert points(64) == 1021  # one thread: nothing to wake
+    try:
+        torch.set_num_threads(2)
+        assert points(64) == 7693  # 8 × 1024 at most: 13 chunks
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_float32_and_empty_input(generator):
     net = _net(generator).float()
     x = torch.randn(30, generator=generator).float()

@@ -22,6 +22,7 @@ derivative stays exact; ``torch.func`` transforms and forward AD use the list fo
 from __future__ import annotations
 
 import math
+import os
 import threading
 
 import torch
@@ -31,9 +32,18 @@ CHUNK = 2**16
 """Size of a chunk: ``CHUNK // min(widest, 128)`` points, so that one coefficient of the widest layer holds
 about ``CHUNK`` numbers and a chunk's arrays stay in cache (1024 points at width 64, 512 at widths of 128 and
 more). Measured on 2 CPU cores, 3 layers of width 64, u″ and a training step at N = 10⁴ and 10⁵ ran 20-25 %
-faster with 1024-point chunks than with 4096 (512: slower again, per-operation overhead); widths 16 and 32
-liked 4096 and 2048, width 128 liked 512. The buffers (16 MiB at width 64, order 2, float64) are kept per
-thread for the next call; :func:`clear_buffers` releases them."""
+faster with 1024-point chunks than with 4096, on 1 thread and on 2 (512: slower again, per-operation
+overhead); widths 16 and 32 liked 4096 and 2048, width 128 liked 512. Where every operation has a high fixed
+cost the chunks are :data:`COSTLY_OPS_FACTOR` times larger. The buffers (16 MiB at width 64, order 2, float64)
+are kept per thread for the next call; :func:`clear_buffers` releases them."""
+
+COSTLY_OPS_FACTOR = 8
+"""Chunks this many times larger where a torch operation has a high fixed cost: under
+``OMP_WAIT_POLICY=PASSIVE`` with more than one thread (every parallel operation wakes its sleeping threads,
+about 60 µs; 8192-point chunks made u″ at N = 10⁴ 1.8× faster than 1024 there), and on GPUs (a kernel launch
+per operation; not measured here)."""
+
+_PASSIVE = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
 
 _CACHE = threading.local()  # per thread: the buffer pool of the last network shape
 
@@ -120,6 +130,8 @@ def _chunks(n: int, Ws):
     if n == 0:
         return []
     most = max(1, CHUNK // min(max(W.shape[0] for W in Ws[:-1]), 128))
+    if Ws[0].device.type != "cpu" or (_PASSIVE and torch.get_num_threads() > 1):
+        most *= COSTLY_OPS_FACTOR
     c = -(-n // -(-n // most))  # ceil(n / number of chunks)
     return [(lo, min(lo + c, n)) for lo in range(0, n, c)]
 
