@@ -171,6 +171,11 @@ def test_fallbacks_to_the_list_form(generator):
     x = torch.randn(6, dtype=F64, generator=generator)
     layers = taylor_tanh.tanh_mlp(net)
     assert not taylor_tanh.applies(layers, x, 3) and not taylor_tanh.applies(layers, x, 0)
+    fused = taylor_derivatives(net, x, 2)
+    with pytest.MonkeyPatch.context() as m:  # switched off: the list form, the same numbers
+        m.setattr(taylor_tanh, "ENABLED", False)
+        assert not taylor_tanh.applies(layers, x, 2)
+        torch.testing.assert_close(taylor_derivatives(net, x, 2), fused, rtol=1e-13, atol=1e-13)
     assert taylor_tanh.tanh_mlp(nn.Sequential(nn.Linear(1, 4), nn.Sigmoid(), nn.Linear(4, 1))) is None
     assert taylor_tanh.tanh_mlp(nn.Sequential(nn.Linear(1, 4), nn.Tanh())) is None
     # under torch.func the Function steps aside, and the numbers are the same

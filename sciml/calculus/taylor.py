@@ -173,7 +173,8 @@ def taylor_derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
     take one input feature; the network may have several outputs. A ``Linear, Tanh, …, Linear`` network
     at order 1 or 2 under plain autograd takes the fused, chunked path of
     :mod:`~sciml.calculus.taylor_tanh`: the same numbers to rounding, and a training step through u″ of a
-    1-64-64-64-1 network 1.6-1.8× faster at 10³-10⁴ points, 4-5× at 10⁵ (2 CPU cores, 1 or 2 threads).
+    1-64-64-64-1 network 1.4-2.4× faster at 10³-10⁴ points, 4-5× at 10⁵ (2 CPU cores, 1 or 2 threads;
+    ``benchmarks/ablation_taylor_tanh.py``).
 
     Parameters
     ----------

@@ -43,6 +43,10 @@ COSTLY_OPS_FACTOR = 8
 about 60 µs; 8192-point chunks made u″ at N = 10⁴ 1.8× faster than 1024 there), and on GPUs (a kernel launch
 per operation; not measured here)."""
 
+ENABLED = True
+"""Set ``False`` to send every call through the list form of :mod:`~sciml.calculus.taylor` (the same numbers
+to rounding, slower): to compare, or to rule this path out while debugging."""
+
 _PASSIVE = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
 
 _CACHE = threading.local()  # per thread: the buffer pool of the last network shape
@@ -64,10 +68,10 @@ def tanh_mlp(net) -> list[nn.Linear] | None:
 
 
 def applies(layers, x: torch.Tensor, order: int) -> bool:
-    """Whether :class:`TanhTaylor` serves: a tanh MLP (``layers`` from :func:`tanh_mlp`, or the parameters of
-    one; ``None`` for another network), order 1 or 2, and plain autograd (no ``torch.func`` transform, no
-    forward AD)."""
-    return (layers is not None and order in (1, 2)
+    """Whether :class:`TanhTaylor` serves: :data:`ENABLED`, a tanh MLP (``layers`` from :func:`tanh_mlp`, or the
+    parameters of one; ``None`` for another network), order 1 or 2, and plain autograd (no ``torch.func``
+    transform, no forward AD)."""
+    return (ENABLED and layers is not None and order in (1, 2)
             and torch._C._functorch.peek_interpreter_stack() is None
             and torch.autograd.forward_ad._current_level < 0)
 
