@@ -160,7 +160,10 @@ def _plan(net) -> list:
 
 
 def _linear(h: list[torch.Tensor], W: torch.Tensor, b: torch.Tensor | None) -> list[torch.Tensor]:
-    first = h[0] @ W.T if b is None else torch.addmm(b, h[0], W.T)
+    if b is None:
+        first = h[0] @ W.T
+    else:  # one fused product where the points form a matrix (not one point under vmap)
+        first = torch.addmm(b, h[0], W.T) if h[0].dim() == 2 else h[0] @ W.T + b
     return [first] + [hk @ W.T for hk in h[1:]]
 
 
@@ -237,12 +240,12 @@ def _derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
 
 
 def _propagate(x: torch.Tensor, steps: list, order: int) -> torch.Tensor:
-    """The derivatives ``(order + 1, N, n_out)`` by propagating the normalized coefficients ``u^(k)/k!`` as a
-    list of plain torch tensors. ``steps`` are ``("linear", (W, b))`` and ``("activation", series)``, the
+    """The derivatives ``(order + 1, *x.shape, n_out)`` by propagating the normalized coefficients ``u^(k)/k!``
+    as a list of plain torch tensors. ``steps`` are ``("linear", (W, b))`` and ``("activation", series)``, the
     first a Linear layer taking one feature."""
     # the first layer sees the series x + t, affine: only the coefficients z0 and z1 are nonzero
     W, b = steps[0][1]
-    z0 = x[:, None] * W[:, 0] if b is None else torch.addcmul(b, x[:, None], W[:, 0])
+    z0 = x[..., None] * W[:, 0] if b is None else torch.addcmul(b, x[..., None], W[:, 0])
     h = [z0] + [W[:, 0].expand_as(z0)] * min(order, 1) + [torch.zeros_like(z0)] * (order - 1)
     for kind, step in steps[1:]:
         h = _linear(h, *step) if kind == "linear" else step(h)

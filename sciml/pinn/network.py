@@ -2,15 +2,11 @@
 
 The network maps a scalar ``x`` in ``[a, b]`` (rescaled to ``ξ = 2(x - a)/(b - a) - 1``) to ``k`` outputs.
 Its parameters are one flat tensor ``theta`` so that ``torch.func`` takes Jacobians with respect to a single
-argument. Derivatives ``dᵈN/dxᵈ`` for ``d = 0..n`` are propagated through the layers as truncated Taylor
-series: for ``y = tanh(z)``, ``y' = (1 - y²) z'`` gives the coefficient recurrence
-
-.. math:: k\\, y_k = \\sum_{j=1}^{k} j\\, z_j\\, c_{k-j}, \\qquad c = 1 - y^2 \\ (\\text{as series}),
-
-which costs a few matrix products per order instead of nested autograd passes. Under plain autograd at
-orders 1 and 2 (the residual and gradient of L-BFGS and Adam) the layers go through the fused Function of
-:mod:`sciml.calculus.taylor_tanh` in ``ξ``, and ``dᵈ/dxᵈ = scaleᵈ dᵈ/dξᵈ``; under ``torch.func`` transforms
-(Levenberg–Marquardt's ``vmap``-ed Jacobian) through the list form here.
+argument. Derivatives ``dᵈN/dxᵈ = scaleᵈ dᵈN/dξᵈ`` come from Taylor-mode propagation in ``ξ``
+(:mod:`sciml.calculus.taylor`): a few matrix products per order instead of nested autograd passes. Under
+plain autograd at orders 1 and 2 (the residual and gradient of L-BFGS and Adam) that is the fused Function
+of :mod:`sciml.calculus.taylor_tanh`; under ``torch.func`` transforms (Levenberg–Marquardt's ``vmap``-ed
+Jacobian) and at other orders, the list form.
 """
 
 from __future__ import annotations
@@ -20,7 +16,6 @@ import math
 import torch
 
 from sciml.calculus import taylor_tanh
-from sciml.calculus.taylor import _tanh_series
 
 
 class TanhMLP:
@@ -81,24 +76,11 @@ class TanhMLP:
         params = self.unflatten(theta)
         if taylor_tanh.applies(params, xi, order):
             D = taylor_tanh.TanhTaylor.apply(xi.reshape(-1), order, *params)
-            powers = torch.tensor([scale**d for d in range(order + 1)], dtype=D.dtype, device=D.device)
-            return (D * powers[:, None, None]).reshape(order + 1, *x.shape, D.shape[-1])
-        n_layers = len(params) // 2
-        W, bias = params[0], params[1]
-        # first layer: the input is affine in x, so only the first two Taylor coefficients are nonzero
-        h = [xi[..., None] * W[:, 0] + bias]
-        if order >= 1:
-            h.append((W[:, 0] * scale).expand_as(h[0]))
-        zero = torch.zeros_like(h[0])
-        h += [zero] * (order - 1)
-        for layer in range(n_layers):
-            if layer > 0:
-                W, bias = params[2 * layer], params[2 * layer + 1]
-                h = [h[0] @ W.T + bias] + [hk @ W.T for hk in h[1:]]
-            if layer == n_layers - 1:
-                break
-            h = _tanh_series(h)
-        return torch.stack([hk * math.factorial(k) for k, hk in enumerate(h)])
+            D = D.reshape(order + 1, *x.shape, D.shape[-1])
+        else:
+            D = taylor_tanh._list_form(xi, params[0::2], params[1::2], order)
+        powers = torch.tensor([scale**d for d in range(order + 1)], dtype=D.dtype, device=D.device)
+        return D * powers.reshape(-1, *(1,) * (D.dim() - 1))
 
     def __call__(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """The network's values at ``x``: shape ``(*x.shape, n_out)``."""
