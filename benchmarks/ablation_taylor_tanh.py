@@ -44,7 +44,8 @@ def main(argv=None) -> int:
     import torch
     from bench_calculus import _mlp
 
-    from sciml.calculus import taylor_derivatives, taylor_tanh
+    from sciml.calculus import _taylor_tanh as taylor_tanh
+    from sciml.calculus import taylor_derivatives
     from sciml.pinn import BVP, solve
 
     torch.set_num_threads(args.threads)

@@ -24,7 +24,7 @@ from sciml.calculus import (
     to_torch,
     vjp,
 )
-from sciml.calculus.operators import _forward_mode_ready
+from sciml.calculus._operators import _forward_mode_ready
 
 F64 = torch.float64
 TOL = {"rtol": 1e-12, "atol": 1e-12}

@@ -9,8 +9,8 @@ import sympy
 import torch
 
 from sciml.calculus import to_torch
-from sciml.calculus.corpus import random_expressions
-from sciml.calculus.verification import NOT_FINITE, verify
+from sciml.calculus._corpus import random_expressions
+from sciml.calculus._verification import NOT_FINITE, verify
 
 F64 = torch.float64
 XY = ["x", "y"]

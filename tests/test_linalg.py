@@ -92,7 +92,7 @@ def test_non_numeric_input_is_a_type_error():
 
 
 def test_condition_estimate_tracks_numpy(generator):
-    from sciml.linalg.dense import _rcond
+    from sciml.linalg._dense import _rcond
 
     for scale in (1.0, 1e-4, 1e-8):
         A = torch.randn(6, 6, generator=generator, dtype=torch.float64)

@@ -9,7 +9,7 @@ import scipy.optimize
 import torch
 
 from sciml.optimize import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status, minimize
-from sciml.optimize.linesearch import armijo, strong_wolfe
+from sciml.optimize._linesearch import armijo, strong_wolfe
 
 METHODS = ["gd", "momentum", "newton", "bfgs"]
 

@@ -13,12 +13,12 @@ import torch
 
 from sciml import problems as P
 from sciml.pinn import BVP
+from sciml.pinn._ansatz import Ansatz
+from sciml.pinn._network import TanhMLP
 from sciml.pinn._parse import value_symbol
-from sciml.pinn.ansatz import Ansatz
-from sciml.pinn.network import TanhMLP
+from sciml.pinn._result import PINNSolution
 from sciml.pinn.references import NoReferenceError, exact_solution, scipy_method, scipy_solution
-from sciml.pinn.result import PINNSolution
-from sciml.problems.registry import catalog_dir
+from sciml.problems._registry import catalog_dir
 
 NAMES = sorted(e.name.removesuffix(".toml") for e in (catalog_dir() / "pinn").iterdir() if e.name.endswith(".toml"))
 #: catalog problems whose references are slow to build (solve_bvp through a layer of width 1e-3)

@@ -9,13 +9,13 @@ import pytest
 import torch
 
 from sciml.pinn import BVP, ConvergenceWarning, solve
-from sciml.pinn.checkpoint import FORMAT
-from sciml.pinn.resample import STALL_FACTOR, Resample, as_resample
+from sciml.pinn._checkpoint import FORMAT
+from sciml.pinn._resample import STALL_FACTOR, Resample, as_resample
 
 F64 = torch.float64
 SEED = ("u'' + u = 0", (0, "pi/2"), ["u(0) = 0", "u(pi/2) = 1"])
 X = torch.linspace(0, math.pi / 2, 1000, dtype=F64)
-solve_module = importlib.import_module("sciml.pinn.solve")
+solve_module = importlib.import_module("sciml.pinn._solve")
 
 
 def seed_problem():

@@ -4,8 +4,8 @@ import matplotlib.figure
 import pytest
 
 from sciml import problems as P
-from sciml.problems.bvp import BVPProblem
-from sciml.problems.registry import catalog_dir
+from sciml.problems._bvp import BVPProblem
+from sciml.problems._registry import catalog_dir
 
 NAMES = sorted(entry.name.removesuffix(".toml") for entry in (catalog_dir() / "pinn").iterdir()
                if entry.name.endswith(".toml"))

@@ -6,8 +6,8 @@ import pytest
 
 from sciml import problems
 from sciml.problems import Problem, ProblemFileError, Spec
-from sciml.problems.expressions import ExpressionError, parse, parse_number
-from sciml.problems.linalg import LinalgProblem
+from sciml.problems._expressions import ExpressionError, parse, parse_number
+from sciml.problems._linalg import LinalgProblem
 
 SOLVE = {
     "kind": "linalg",

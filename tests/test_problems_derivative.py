@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sciml import problems as P
-from sciml.problems.derivative import CustomFunctionProblem, DerivativeProblem
+from sciml.problems._derivative import CustomFunctionProblem, DerivativeProblem
 
 CALCULUS = sorted(p.stem for p in (Path(__file__).parents[1] / "problems" / "calculus").glob("*.toml"))
 
@@ -166,13 +166,13 @@ def test_bad_derivative_files_name_the_key(changes, match):
         P.from_dict(_spec(**changes), source="bad.toml", name="bad")
 
 
-CUBIC = {"kind": "custom_function", "function": "sciml.calculus.functions:Cubic",
+CUBIC = {"kind": "custom_function", "function": "sciml.calculus:Cubic",
          "expr": "Piecewise((x**3, x >= 0), (0, True))", "points": [-1, 0, 1],
          "reference": {"sympy": {"tol": 1e-12}}}
 
 
 @pytest.mark.parametrize("changes,match", [
-    ({"function": "sciml.calculus.functions:Nope"}, "function 'sciml.calculus.functions:Nope' cannot be imported"),
+    ({"function": "sciml.calculus:Nope"}, "function 'sciml.calculus:Nope' cannot be imported"),
     ({"function": "Cubic"}, "function must be a dotted path"),
     ({"function": "math:pi"}, "function must name a torch.autograd.Function subclass or a callable"),
     ({"expr": "x*y"}, "expr must have exactly one variable"),

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from sciml import problems
 from sciml.problems import ProblemFileError
-from sciml.problems.minimize import MinimizeProblem
+from sciml.problems._minimize import MinimizeProblem
 
 OPTIMIZE_FILES = sorted((Path(__file__).resolve().parents[1] / "problems" / "optimize").glob("*.toml"))
 

@@ -4,10 +4,10 @@ import matplotlib.pyplot as plt
 import pytest
 
 from sciml import problems as P
-from sciml.problems.qp import QPProblem
-from sciml.problems.registry import catalog_dir
-from sciml.problems.spec import ProblemFileError
-from sciml.problems.spectrum import SpectrumProblem
+from sciml.problems._qp import QPProblem
+from sciml.problems._registry import catalog_dir
+from sciml.problems._spec import ProblemFileError
+from sciml.problems._spectrum import SpectrumProblem
 
 NAMES = sorted(entry.name.removesuffix(".toml") for folder in ("signal", "qp")
                for entry in (catalog_dir() / folder).iterdir() if entry.name.endswith(".toml"))

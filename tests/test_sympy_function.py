@@ -6,9 +6,9 @@ import sympy
 import torch
 from torch.func import grad, hessian, jacfwd, jacrev, vmap
 
-from sciml.calculus.checks import check_function
-from sciml.calculus.symbolic_function import SympyFunction, sympy_function
-from sciml.calculus.sympy_bridge import UnsupportedExpressionError, to_torch
+from sciml.calculus._checks import check_function
+from sciml.calculus._symbolic_function import SympyFunction, sympy_function
+from sciml.calculus._sympy_bridge import UnsupportedExpressionError, to_torch
 
 F64 = torch.float64
 TOL = {"rtol": 1e-11, "atol": 1e-12}
@@ -241,7 +241,7 @@ def test_bad_input():
 
 
 def test_untranslatable_derivative_is_named(monkeypatch):
-    import sciml.calculus.symbolic_function as module
+    import sciml.calculus._symbolic_function as module
 
     f = sympy_function("x**2", ["x"])
     monkeypatch.setattr(module, "_partial", lambda expr, symbol: sympy.zeta(symbol))  # a derivative torch lacks

@@ -1,4 +1,4 @@
-"""sciml.calculus.taylor: Taylor-mode derivatives of nn.Sequential MLPs against nested reverse-mode autograd
+"""sciml.calculus.taylor_derivatives: Taylor-mode derivatives of nn.Sequential MLPs against nested reverse-mode autograd
 (orders 0-4, every supported activation, float64), gradients of a PINN loss through them, derivative()'s
 dispatch to Taylor mode, and bad input."""
 
@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from sciml.calculus import derivative
-from sciml.calculus.taylor import Sin, taylor_derivatives
+from sciml.calculus._taylor import Sin, taylor_derivatives
 
 F64 = torch.float64
 TOL = {"rtol": 1e-12, "atol": 1e-12}

@@ -1,4 +1,4 @@
-"""sciml.calculus.taylor_tanh: the fused, chunked Taylor-mode Function for tanh MLPs against nested
+"""sciml.calculus (fused tanh path): the fused, chunked Taylor-mode Function for tanh MLPs against nested
 reverse-mode autograd (values, gradients in the parameters and in x, double backward), its chunking and
 buffer reuse, and the fallbacks to the list form (torch.func, forward AD, other networks, order 3)."""
 
@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from sciml.calculus import derivative, taylor_derivatives, taylor_tanh
+from sciml.calculus import _taylor_tanh as taylor_tanh
+from sciml.calculus import derivative, taylor_derivatives
 
 F64 = torch.float64
 

@@ -9,9 +9,9 @@ import sympy
 import torch
 import torch.nn.functional as F
 
-from sciml.calculus.symbolic_function import sympy_function
-from sciml.calculus.sympy_bridge import to_torch
-from sciml.calculus.torch_to_sympy import UnsupportedOperationError, to_sympy
+from sciml.calculus._symbolic_function import sympy_function
+from sciml.calculus._sympy_bridge import to_torch
+from sciml.calculus._torch_to_sympy import UnsupportedOperationError, to_sympy
 
 F64 = torch.float64
 X, Y = sympy.symbols("x y")

@@ -8,7 +8,7 @@ import sympy
 import torch
 
 from sciml.calculus import to_torch
-from sciml.calculus.verification import NO_DERIVATIVE, NOT_FINITE, DerivativeReport, verify
+from sciml.calculus._verification import NO_DERIVATIVE, NOT_FINITE, DerivativeReport, verify
 
 F64 = torch.float64
 XY = ["x", "y"]

@@ -4,8 +4,8 @@ Thin, validated layers over ``torch.linalg``: batch dimensions broadcast, dtype 
 inputs (float64 for lists and arrays), and singular or ill-conditioned systems are named, not hidden.
 """
 
-from sciml.linalg.dense import IllConditionedWarning, SingularMatrixError, cond, inv, solve
-from sciml.linalg.spectral import eigvals, eigvalsh, svd
+from sciml.linalg._dense import IllConditionedWarning, SingularMatrixError, cond, inv, solve
+from sciml.linalg._spectral import eigvals, eigvalsh, svd
 
 __all__ = [
     "IllConditionedWarning",

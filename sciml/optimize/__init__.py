@@ -9,15 +9,15 @@
 - :func:`levenberg_marquardt` — nonlinear least squares ``min ‖r(z)‖²`` with every stop stated
   (:class:`LMResult`); the engine of :mod:`sciml.pinn` and of :func:`sciml.signal.fit_sinusoids`.
 - The methods (:class:`GradientDescent`, :class:`Momentum`, :class:`Newton`, :class:`BFGS`), line searches
-  (:mod:`sciml.optimize.linesearch`) and the curvature check (:mod:`sciml.optimize.second_order`).
+  (:mod:`sciml.optimize._linesearch`) and the curvature check (:mod:`sciml.optimize._second_order`).
 """
 
-from sciml.optimize.bfgs import BFGS
-from sciml.optimize.first_order import GradientDescent, Momentum
-from sciml.optimize.least_squares import LMResult, LMState, levenberg_marquardt
-from sciml.optimize.minimize import METHODS, minimize
-from sciml.optimize.newton import Newton
-from sciml.optimize.result import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status
+from sciml.optimize._bfgs import BFGS
+from sciml.optimize._first_order import GradientDescent, Momentum
+from sciml.optimize._least_squares import LMResult, LMState, levenberg_marquardt
+from sciml.optimize._minimize import METHODS, minimize
+from sciml.optimize._newton import Newton
+from sciml.optimize._result import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status
 
 __all__ = [
     "BFGS",

@@ -17,12 +17,12 @@ True
 milliseconds); a PINN's value is generality, differentiability and inverse problems.
 """
 
-from sciml.optimize.result import ConvergenceWarning
-from sciml.pinn.collocation import collocation_points
-from sciml.pinn.resample import Resample
-from sciml.pinn.result import BVPIntermediate, BVPResult, PINNSolution
-from sciml.pinn.solve import solve
-from sciml.pinn.statement import BVP, IVP
+from sciml.optimize._result import ConvergenceWarning
+from sciml.pinn._collocation import collocation_points
+from sciml.pinn._resample import Resample
+from sciml.pinn._result import BVPIntermediate, BVPResult, PINNSolution
+from sciml.pinn._solve import solve
+from sciml.pinn._statement import BVP, IVP
 
 __all__ = [
     "BVP",

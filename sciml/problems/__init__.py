@@ -9,9 +9,9 @@ Python from the kind classes; each names its references (closed form, SymPy, Sci
 True
 """
 
-from sciml.problems.base import Comparison, Problem, Reference
-from sciml.problems.expressions import ExpressionError, parse
-from sciml.problems.registry import (
+from sciml.problems._base import Comparison, Problem, Reference
+from sciml.problems._expressions import ExpressionError, parse
+from sciml.problems._registry import (
     KINDS,
     UnknownProblemError,
     catalog,
@@ -23,8 +23,8 @@ from sciml.problems.registry import (
     register,
     unregister,
 )
-from sciml.problems.spec import ProblemFileError, Spec
-from sciml.problems.verify import Verification, verify_problem
+from sciml.problems._spec import ProblemFileError, Spec
+from sciml.problems._verify import Verification, verify_problem
 
 __all__ = [
     "KINDS",

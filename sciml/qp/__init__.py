@@ -4,6 +4,6 @@
   Q, c, A, b, and explicit about infeasible, unbounded and non-unique problems (:class:`QPStatus`).
 """
 
-from sciml.qp.equality import QPResult, QPStatus, QPWarning, solve_qp
+from sciml.qp._equality import QPResult, QPStatus, QPWarning, solve_qp
 
 __all__ = ["QPResult", "QPStatus", "QPWarning", "solve_qp"]

@@ -8,10 +8,10 @@
 - :func:`plot_spectrum` — the amplitude spectrum with marked components.
 """
 
-from sciml.signal.peaks import dominant_frequencies
-from sciml.signal.plotting import plot_spectrum
-from sciml.signal.sinusoids import FitConvergenceWarning, FitStatus, Sinusoids, fit_sinusoids
-from sciml.signal.spectrum import Spectrum, spectrum
+from sciml.signal._peaks import dominant_frequencies
+from sciml.signal._plotting import plot_spectrum
+from sciml.signal._sinusoids import FitConvergenceWarning, FitStatus, Sinusoids, fit_sinusoids
+from sciml.signal._spectrum import Spectrum, spectrum
 
 __all__ = [
     "FitConvergenceWarning",

@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 from sciml._result import Result
-from sciml.problems.base import Comparison, Problem
+from sciml.problems._base import Comparison, Problem
 
 
 @dataclasses.dataclass(repr=False)

@@ -22,8 +22,8 @@ import math
 
 import torch
 
-from sciml.optimize.least_squares import STATUS as LM_STATUS
-from sciml.optimize.least_squares import levenberg_marquardt
+from sciml.optimize._least_squares import STATUS as LM_STATUS
+from sciml.optimize._least_squares import levenberg_marquardt
 
 #: status → (stop reason, success): Levenberg–Marquardt's codes plus the L-BFGS line search's
 STATUS = {**LM_STATUS, 6: ("line_search", False)}

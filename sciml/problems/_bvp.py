@@ -26,8 +26,8 @@ import warnings
 import numpy as np
 import torch
 
-from sciml.problems.base import Problem, Reference, max_abs_error
-from sciml.problems.expressions import parse_number
+from sciml.problems._base import Problem, Reference, max_abs_error
+from sciml.problems._expressions import parse_number
 
 GRID_POINTS = 1000
 
@@ -232,7 +232,7 @@ def _solve_constants(constants: dict, parameters: dict) -> dict:
     parameters and earlier constants substituted."""
     import sympy
 
-    from sciml.problems.expressions import parse
+    from sciml.problems._expressions import parse
 
     known = {sympy.Symbol(k): parse(v, where=f"parameters[{k!r}]") for k, v in parameters.items()}
     out = {}
@@ -259,7 +259,7 @@ def _observations(data: dict, domain, parameters) -> tuple[np.ndarray, np.ndarra
     from NumPy's generator seeded by ``seed``."""
     import sympy
 
-    from sciml.problems.expressions import parse
+    from sciml.problems._expressions import parse
 
     if "x" in data:
         return np.asarray(data["x"], dtype=float), np.asarray(data["u"], dtype=float)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from sciml.optimize.linesearch import strong_wolfe
-from sciml.optimize.method import Method, Option, Step, line_phi
+from sciml.optimize._linesearch import strong_wolfe
+from sciml.optimize._method import Method, Option, Step, line_phi
 
 
 class BFGS(Method):

@@ -32,8 +32,8 @@ import torch
 from sciml._result import Result
 from sciml._validation import as_tensor
 from sciml.calculus._reference import derivatives, kink_sets, kinks, lambdify
-from sciml.calculus.sympy_bridge import _symbol_names
-from sciml.problems.expressions import parse
+from sciml.calculus._sympy_bridge import _symbol_names
+from sciml.problems._expressions import parse
 
 NOT_FINITE = "reference not finite"
 NO_DERIVATIVE = "derivative does not exist"

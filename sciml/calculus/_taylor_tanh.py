@@ -16,7 +16,7 @@ With ``t = tanh z₀``, ``s = 1 − t²`` and normalized coefficients ``z = z₀
 ``y₀ = t``, ``y₁ = s z₁``, ``y₂ = s (z₂ − t z₁²)``. A backward with ``create_graph=True`` (a Hessian in
 the parameters, say) goes through the differentiable list form (:func:`_list_form`), so every higher
 derivative stays exact; ``torch.func`` transforms and forward AD use the list form of
-:mod:`~sciml.calculus.taylor` directly.
+:mod:`~sciml.calculus._taylor` directly.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ about 60 µs; 8192-point chunks made u″ at N = 10⁴ 1.8× faster than 1024 th
 per operation; not measured here)."""
 
 ENABLED = True
-"""Set ``False`` to send every call through the list form of :mod:`~sciml.calculus.taylor` (the same numbers
+"""Set ``False`` to send every call through the list form of :mod:`~sciml.calculus._taylor` (the same numbers
 to rounding, slower): to compare, or to rule this path out while debugging."""
 
 _PASSIVE = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
@@ -310,7 +310,7 @@ def _recompute(x, params, order, G, needs):
 
 def _list_form(x, Ws, bs, order):
     """:class:`TanhTaylor`'s result from plain differentiable operations (the series as a list)."""
-    from sciml.calculus.taylor import _propagate, _tanh_series
+    from sciml.calculus._taylor import _propagate, _tanh_series
 
     steps = [("linear", (Ws[0], bs[0]))]
     for W, b in zip(Ws[1:], bs[1:], strict=True):

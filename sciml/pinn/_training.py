@@ -2,9 +2,9 @@
 
 :class:`RunState` is everything a run needs to continue (what a checkpoint holds); :class:`Trainer` holds it
 with the residuals of the current points, and runs the phases of the plan (an optional Adam warm-up, then the
-main method) with the loops of :mod:`sciml.pinn.loops`. Each loop reports every accepted iterate to
+main method) with the loops of :mod:`sciml.pinn._loops`. Each loop reports every accepted iterate to
 :meth:`Trainer.record`, which appends the loss to the history, writes the checkpoint when it is due, calls the
-user's callback and says when to refine the collocation points (:mod:`sciml.pinn.resample`).
+user's callback and says when to refine the collocation points (:mod:`sciml.pinn._resample`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import time
 
 import torch
 
-from sciml.pinn import checkpoint as ckpt
-from sciml.pinn.loops import WINDOW, Stop, adam, lbfgs, lm
-from sciml.pinn.resample import refine
-from sciml.pinn.residual import Residuals
-from sciml.pinn.result import BVPIntermediate
+from sciml.pinn import _checkpoint as ckpt
+from sciml.pinn._loops import WINDOW, Stop, adam, lbfgs, lm
+from sciml.pinn._resample import refine
+from sciml.pinn._residual import Residuals
+from sciml.pinn._result import BVPIntermediate
 
 
 @dataclasses.dataclass

@@ -3,9 +3,9 @@
 The network maps a scalar ``x`` in ``[a, b]`` (rescaled to ``ξ = 2(x - a)/(b - a) - 1``) to ``k`` outputs.
 Its parameters are one flat tensor ``theta`` so that ``torch.func`` takes Jacobians with respect to a single
 argument. Derivatives ``dᵈN/dxᵈ = scaleᵈ dᵈN/dξᵈ`` come from Taylor-mode propagation in ``ξ``
-(:mod:`sciml.calculus.taylor`): a few matrix products per order instead of nested autograd passes. Under
+(:mod:`sciml.calculus._taylor`): a few matrix products per order instead of nested autograd passes. Under
 plain autograd at orders 1 and 2 (the residual and gradient of L-BFGS and Adam) that is the fused Function
-of :mod:`sciml.calculus.taylor_tanh`; under ``torch.func`` transforms (Levenberg–Marquardt's ``vmap``-ed
+of :mod:`sciml.calculus._taylor_tanh`; under ``torch.func`` transforms (Levenberg–Marquardt's ``vmap``-ed
 Jacobian) and at other orders, the list form.
 """
 
@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from sciml.calculus import taylor_tanh
+from sciml.calculus import _taylor_tanh as taylor_tanh
 
 
 class TanhMLP:

@@ -17,8 +17,8 @@ import sympy
 import torch
 
 from sciml._result import Result
-from sciml.problems.base import Problem, max_abs_error
-from sciml.problems.expressions import parse, parse_number
+from sciml.problems._base import Problem, max_abs_error
+from sciml.problems._expressions import parse, parse_number
 
 _OPERATIONS = ("grad", "jacobian", "hessian", "jvp", "vjp", "hvp", "laplacian", "divergence", "derivative")
 _SCALAR_ONLY = ("grad", "hessian", "hvp", "laplacian", "derivative")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import torch
 
-from sciml.optimize.linesearch import armijo
-from sciml.optimize.method import BACKTRACKING, Method, Step, line_phi
+from sciml.optimize._linesearch import armijo
+from sciml.optimize._method import BACKTRACKING, Method, Step, line_phi
 
 
 def modified_newton_direction(H: torch.Tensor, g: torch.Tensor) -> torch.Tensor:

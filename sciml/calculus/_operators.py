@@ -20,7 +20,7 @@ import torch
 from torch import func as tf
 
 from sciml._validation import as_tensor
-from sciml.calculus import taylor
+from sciml.calculus import _taylor as taylor
 
 _MODES = ("rev", "fwd", "auto")
 
@@ -343,7 +343,7 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
     activations :func:`~sciml.calculus.taylor.taylor_derivatives` supports (Tanh, Sigmoid, SiLU, ReLU,
     Softplus, GELU, Sin), the derivative comes from Taylor mode: one forward pass carrying the Taylor
     coefficients, equal to nested reverse mode to rounding and cheaper to train through (for a tanh MLP at
-    order 1 or 2, the fused Function of :mod:`~sciml.calculus.taylor_tanh`). Other Sequentials fall back to
+    order 1 or 2, the fused Function of :mod:`~sciml.calculus._taylor_tanh`). Other Sequentials fall back to
     nested reverse mode.
 
     Parameters

@@ -14,7 +14,7 @@ import dataclasses
 
 import torch
 
-from sciml.pinn.residual import Residuals
+from sciml.pinn._residual import Residuals
 
 #: the loss must fall by at least this factor over ``stall`` iterations, or the points are refined
 STALL_FACTOR = 0.5
@@ -97,7 +97,7 @@ def as_resample(value) -> Resample | None:
                              f"{[f.name for f in dataclasses.fields(Resample)]}")
         return Resample(**value)
     raise TypeError(f"resample must be None, an int (refine every k iterations), a dict or a "
-                    f"sciml.pinn.resample.Resample, got {type(value).__name__}")
+                    f"sciml.pinn.Resample, got {type(value).__name__}")
 
 
 def pointwise(residuals: Residuals, z: torch.Tensor) -> torch.Tensor:

@@ -10,8 +10,8 @@ import scipy.signal
 import sympy
 import torch
 
-from sciml.problems.base import Problem
-from sciml.problems.expressions import parse
+from sciml.problems._base import Problem
+from sciml.problems._expressions import parse
 
 
 def _by_frequency(freqs, amps, phases=None):

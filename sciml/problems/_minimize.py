@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
-from sciml.problems.base import Problem
-from sciml.problems.expressions import parse, parse_number
+from sciml.problems._base import Problem
+from sciml.problems._expressions import parse, parse_number
 
 
 def _numbers(values, name: str) -> list[float]:

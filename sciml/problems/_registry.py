@@ -7,18 +7,18 @@ import importlib
 import importlib.resources
 from pathlib import Path
 
-from sciml.problems.base import Problem
-from sciml.problems.spec import ProblemFileError, Spec
+from sciml.problems._base import Problem
+from sciml.problems._spec import ProblemFileError, Spec
 
 #: kind name -> "module:Class"; imported on first use so that listing kinds stays cheap
 KINDS: dict[str, str] = {
-    "derivative": "sciml.problems.derivative:DerivativeProblem",
-    "custom_function": "sciml.problems.derivative:CustomFunctionProblem",
-    "minimize": "sciml.problems.minimize:MinimizeProblem",
-    "linalg": "sciml.problems.linalg:LinalgProblem",
-    "qp": "sciml.problems.qp:QPProblem",
-    "spectrum": "sciml.problems.spectrum:SpectrumProblem",
-    "bvp": "sciml.problems.bvp:BVPProblem",
+    "derivative": "sciml.problems._derivative:DerivativeProblem",
+    "custom_function": "sciml.problems._derivative:CustomFunctionProblem",
+    "minimize": "sciml.problems._minimize:MinimizeProblem",
+    "linalg": "sciml.problems._linalg:LinalgProblem",
+    "qp": "sciml.problems._qp:QPProblem",
+    "spectrum": "sciml.problems._spectrum:SpectrumProblem",
+    "bvp": "sciml.problems._bvp:BVPProblem",
 }
 
 _registered: dict[str, Problem] = {}

@@ -21,7 +21,7 @@ import sympy
 import torch
 
 from sciml._validation import as_tensor
-from sciml.calculus.sympy_bridge import UnsupportedExpressionError, to_torch
+from sciml.calculus._sympy_bridge import UnsupportedExpressionError, to_torch
 
 _NO_DERIVATIVE = (sympy.floor, sympy.ceiling, sympy.sign, sympy.Heaviside, sympy.DiracDelta)
 _BESSEL = (sympy.besselj, sympy.bessely, sympy.besseli, sympy.besselk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from sciml.problems.expressions import ExpressionError, parse, parse_number
+from sciml.problems._expressions import ExpressionError, parse, parse_number
 
 
 class ProblemFileError(ValueError):

@@ -21,7 +21,7 @@ import math
 import torch
 from torch import nn
 
-from sciml.calculus import taylor_tanh
+from sciml.calculus import _taylor_tanh as taylor_tanh
 
 
 class Sin(nn.Module):
@@ -134,7 +134,7 @@ def _activation(module: nn.Module):
 
 
 SUPPORTED = ("Linear", "Tanh", "Sigmoid", "SiLU", "ReLU", "Softplus", "GELU (approximate='none')", "Identity",
-             "sciml.calculus.taylor.Sin")
+             "sciml.calculus.Sin")
 
 
 def _plan(net) -> list:
@@ -175,7 +175,7 @@ def taylor_derivatives(net: nn.Sequential, x, order: int) -> torch.Tensor:
     ``GELU``, ``Identity`` and :class:`Sin`). The first layer must
     take one input feature; the network may have several outputs. A ``Linear, Tanh, …, Linear`` network
     at order 1 or 2 under plain autograd takes the fused, chunked path of
-    :mod:`~sciml.calculus.taylor_tanh`: the same numbers to rounding, and a training step through u″ of a
+    :mod:`~sciml.calculus._taylor_tanh`: the same numbers to rounding, and a training step through u″ of a
     1-64-64-64-1 network 1.4-2.4× faster at 10³-10⁴ points, 4-5× at 10⁵ (2 CPU cores, 1 or 2 threads;
     ``benchmarks/ablation_taylor_tanh.py``).
 

@@ -13,7 +13,7 @@ import math
 import torch
 
 from sciml._result import Result
-from sciml.calculus.operators import _forward_mode_ready
+from sciml.calculus._operators import _forward_mode_ready
 
 
 @dataclasses.dataclass(repr=False)
@@ -104,7 +104,7 @@ def check_function(fn, x=None, *, eps: float = 1e-6, atol: float = 1e-5, rtol: f
 
     Examples
     --------
-    >>> from sciml.calculus.functions import Cubic
+    >>> from sciml.calculus._functions import Cubic
     >>> check_function(Cubic, [-1.0, 0.0, 0.5, 2.0]).passed
     True
     """

@@ -9,11 +9,11 @@ import warnings
 import torch
 
 from sciml._validation import as_tensor, resolve_dtype
-from sciml.optimize.bfgs import BFGS
-from sciml.optimize.first_order import GradientDescent, Momentum
-from sciml.optimize.newton import Newton
-from sciml.optimize.objective import Objective
-from sciml.optimize.result import (
+from sciml.optimize._bfgs import BFGS
+from sciml.optimize._first_order import GradientDescent, Momentum
+from sciml.optimize._newton import Newton
+from sciml.optimize._objective import Objective
+from sciml.optimize._result import (
     FAILED,
     NOT_CHECKED,
     VERIFIED,
@@ -22,7 +22,7 @@ from sciml.optimize.result import (
     SecondOrderWarning,
     Status,
 )
-from sciml.optimize.second_order import curvature, probe_descent
+from sciml.optimize._second_order import curvature, probe_descent
 
 #: method name -> class
 METHODS = {cls.name: cls for cls in (GradientDescent, Momentum, Newton, BFGS)}

@@ -3,7 +3,7 @@
 .. math:: x(t) \\approx c_0 + \\sum_j A_j \\cos(2\\pi f_j t + \\varphi_j)
 
 Frequencies are estimated far beyond the FFT's bin resolution: for a clean signal the fit is limited only
-by rounding. :func:`fit_sinusoids` refines given frequencies; :mod:`sciml.signal.peaks` finds them.
+by rounding. :func:`fit_sinusoids` refines given frequencies; :mod:`sciml.signal._peaks` finds them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 
 from sciml._result import Result
 from sciml._validation import as_tensor
-from sciml.optimize.least_squares import levenberg_marquardt
+from sciml.optimize._least_squares import levenberg_marquardt
 from sciml.signal._sampling import as_signal, sampling
 
 

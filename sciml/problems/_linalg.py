@@ -8,7 +8,7 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from sciml.problems.base import Problem, format_value, max_abs_error
+from sciml.problems._base import Problem, format_value, max_abs_error
 
 _OPERATIONS = ("solve", "eigvals", "svd", "inv")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sciml.optimize.linesearch import armijo
-from sciml.optimize.method import BACKTRACKING, Method, Option, Step, line_phi
+from sciml.optimize._linesearch import armijo
+from sciml.optimize._method import BACKTRACKING, Method, Option, Step, line_phi
 
 
 class GradientDescent(Method):

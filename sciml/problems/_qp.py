@@ -8,7 +8,7 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from sciml.problems.base import Problem, max_abs_error
+from sciml.problems._base import Problem, max_abs_error
 
 
 @dataclasses.dataclass(eq=False)

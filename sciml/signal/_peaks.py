@@ -7,8 +7,8 @@ import scipy.signal
 import torch
 
 from sciml.signal._sampling import as_signal, sampling
-from sciml.signal.sinusoids import FitStatus, Sinusoids, fit_parameters, linear_coefficients, make_result
-from sciml.signal.spectrum import spectrum
+from sciml.signal._sinusoids import FitStatus, Sinusoids, fit_parameters, linear_coefficients, make_result
+from sciml.signal._spectrum import spectrum
 
 
 def spectral_peaks(amplitude: np.ndarray, threshold: float, floor: float = 0.0) -> np.ndarray:

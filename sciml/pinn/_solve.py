@@ -10,16 +10,16 @@ import warnings
 import torch
 
 from sciml._validation import as_tensor, resolve_dtype
-from sciml.optimize.result import ConvergenceWarning
-from sciml.pinn import checkpoint as ckpt
-from sciml.pinn.ansatz import Ansatz
-from sciml.pinn.collocation import collocation_points
-from sciml.pinn.network import TanhMLP
-from sciml.pinn.resample import as_resample
-from sciml.pinn.residual import Residuals
-from sciml.pinn.result import BVPResult, PINNSolution
-from sciml.pinn.statement import BVP
-from sciml.pinn.training import RunState, Trainer
+from sciml.optimize._result import ConvergenceWarning
+from sciml.pinn import _checkpoint as ckpt
+from sciml.pinn._ansatz import Ansatz
+from sciml.pinn._collocation import collocation_points
+from sciml.pinn._network import TanhMLP
+from sciml.pinn._resample import as_resample
+from sciml.pinn._residual import Residuals
+from sciml.pinn._result import BVPResult, PINNSolution
+from sciml.pinn._statement import BVP
+from sciml.pinn._training import RunState, Trainer
 
 METHODS = ("auto", "lm", "lbfgs", "adam")
 DEFAULT_SEED = 0

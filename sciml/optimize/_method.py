@@ -1,7 +1,7 @@
 """The interface every minimization method implements, and validation of its ``options``.
 
 A method holds its options and its memory (momentum, quasi-Newton matrix). The driver in
-:mod:`sciml.optimize.minimize` calls ``reset`` at the start and after an escape from a stationary point,
+:mod:`sciml.optimize._minimize` calls ``reset`` at the start and after an escape from a stationary point,
 then ``step`` until convergence; stopping tests, second-order checks and callbacks are the driver's.
 """
 
@@ -97,7 +97,7 @@ class Method:
 
     def _settled(self, f: float) -> bool:
         """Whether ``f`` changed by less than 0.1 % since the last step: from then on the line searches
-        also accept approximate sufficient decrease (see :mod:`sciml.optimize.linesearch`)."""
+        also accept approximate sufficient decrease (see :mod:`sciml.optimize._linesearch`)."""
         settled = self._f_prev is not None and abs(self._f_prev - f) <= 1e-3 * abs(f)
         self._f_prev = f
         return settled
