@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import numbers
 
 import numpy as np
@@ -50,3 +52,103 @@ def as_tensor(value, name: str, *, dtype=None, device=None, ndim=None, finite: b
     if finite and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite entries; clean the input first")
     return t
+
+
+# -- scalars and options: one message per kind of mistake, naming the argument ------------------------------
+
+def _bound_text(low, high, low_open, high_open) -> str:
+    if low == 0 and high is None:
+        return "positive" if low_open else "non-negative"
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high:g}")
+    return " and ".join(parts)
+
+
+def check_int(value, name: str, *, low: int | None = None, high: int | None = None, none: bool = False):
+    """``value`` as an ``int`` within ``[low, high]`` (``None`` allowed when ``none``); else an error naming it.
+
+    >>> check_int(3, "max_iter", low=0)
+    3
+    >>> check_int(-1, "max_iter", low=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_iter must be a non-negative integer, got -1
+    """
+    if value is None and none:
+        return None
+    if low == 0 and high is None:
+        want = "a non-negative integer"
+    elif low == 1 and high is None:
+        want = "a positive integer"
+    else:
+        want = (f"an integer in [{low}, {high}]" if low is not None and high is not None
+                else f"an integer >= {low}" if low is not None else f"an integer <= {high}" if high is not None
+                else "an integer")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {want}, got {type(value).__name__} {value!r}")
+    if not isinstance(value, numbers.Integral) or (low is not None and value < low) or (
+            high is not None and value > high):
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return int(value)
+
+
+def check_real(value, name: str, *, low: float | None = None, high: float | None = None, low_open: bool = False,
+               high_open: bool = False, finite: bool = True, none: bool = False):
+    """``value`` as a ``float`` within its bounds (open or closed), finite unless ``finite=False``.
+
+    >>> check_real(1e-8, "rtol", low=0)
+    1e-08
+    >>> check_real(float("nan"), "lam0", low=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: lam0 must be a positive finite number, got nan
+    """
+    if value is None and none:
+        return None
+    bounds = _bound_text(low, high, low_open, high_open)
+    want = (f"a {bounds} " if bounds in ("positive", "non-negative") else "a ") + ("finite " if finite else "") + \
+        "number" + (f" {bounds}" if bounds and bounds not in ("positive", "non-negative") else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {want}, got {type(value).__name__} {value!r}")
+    v = float(value)
+    bad = math.isnan(v) or (finite and math.isinf(v))
+    if low is not None:
+        bad = bad or (v <= low if low_open else v < low)
+    if high is not None:
+        bad = bad or (v >= high if high_open else v > high)
+    if bad:
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    return v
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (not 0, 1 or a string)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_callable(value, name: str, signature: str, *, none: bool = True):
+    """``value`` if it is callable (or ``None`` when allowed); ``signature`` shows how it is called."""
+    if value is None and none:
+        return None
+    if not callable(value):
+        raise TypeError(f"{name} must be callable ({signature}), got {type(value).__name__}")
+    return value
+
+
+def check_choice(value, name: str, choices):
+    """``value`` if it is one of ``choices`` (strings compared case-insensitively), else a suggestion."""
+    choices = tuple(choices)
+    if isinstance(value, str):
+        for c in choices:
+            if isinstance(c, str) and c.lower() == value.lower():
+                return c
+        close = difflib.get_close_matches(value.lower(), [str(c).lower() for c in choices], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+    else:
+        hint = ""
+    raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}{hint}")
