@@ -9,13 +9,17 @@ Capabilities live in subpackages, imported on first use so that ``import sciml``
 - :mod:`sciml.signal` — spectra with correct frequency axes and refined dominant frequencies.
 - :mod:`sciml.pinn` — boundary value problems stated symbolically, solved by PINNs.
 - :mod:`sciml.problems` — the problem catalog and its references (``sciml verify``).
+
+All of them are written on one core: :mod:`sciml.results` (statuses, results, warnings), :mod:`sciml.expressions`
+(the safe maths parser) and :mod:`sciml.training` (stops, progress, checkpoints, optimizer adapters).
 """
 
 import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("calculus", "optimize", "linalg", "qp", "signal", "pinn", "problems")
+_SUBPACKAGES = ("calculus", "optimize", "linalg", "qp", "signal", "pinn", "problems", "results", "expressions",
+                "training")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

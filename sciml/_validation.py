@@ -87,10 +87,9 @@ def check_int(value, name: str, *, low: int | None = None, high: int | None = No
         want = (f"an integer in [{low}, {high}]" if low is not None and high is not None
                 else f"an integer >= {low}" if low is not None else f"an integer <= {high}" if high is not None
                 else "an integer")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be {want}, got {type(value).__name__} {value!r}")
-    if not isinstance(value, numbers.Integral) or (low is not None and value < low) or (
-            high is not None and value > high):
+    if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"{name} must be {want}, got {value!r}")
     return int(value)
 

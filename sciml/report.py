@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from sciml.problems._verify import Verification
+from sciml.problems import Verification
 
 HEADERS = ("problem", "method", "reference", "error", "tol", "result", "seconds")
 

@@ -11,9 +11,11 @@
 - :func:`conclude` — how a solver ends: warn (default) or raise (``throw=True``) when the result failed.
 
 >>> from sciml.optimize import minimize
->>> res = minimize(lambda x: (x ** 2).sum(), [1.0, -2.0])
->>> res.status, res.status.success, res.x
-(<Status.SUCCESS: 0>, True, tensor([0., 0.], dtype=torch.float64))
+>>> res = minimize(lambda x: ((x - 1) ** 2).sum(), [3.0, -2.0])
+>>> res.status, res.status.success, [round(v, 12) for v in res.x.tolist()]
+(<Status.SUCCESS: 0>, True, [1.0, 1.0])
+>>> res.status == Status.SUCCESS == 0
+True
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import warnings
 import numpy as np
 import torch
 
-__all__ = ["ConvergenceError", "ConvergenceWarning", "Result", "Status", "StatusCode", "conclude", "format_value"]
+__all__ = ["STOP_REASONS", "ConvergenceError", "ConvergenceWarning", "Result", "Status", "StatusCode", "conclude",
+           "format_value"]
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -121,6 +124,12 @@ _HINTS = {
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,
                              Status.NO_PEAKS, Status.NOT_REFINED)}
+#: the short names of the stops of residual minimizations, as their ``stop_reason`` fields give them
+STOP_REASONS = {
+    Status.NONFINITE: "nan", Status.MAX_ITER: "max_iter", Status.SUCCESS: "residual", Status.XTOL: "xtol",
+    Status.FTOL: "ftol", Status.NO_PROGRESS: "no_progress", Status.CALLBACK: "callback",
+    Status.LINE_SEARCH: "line_search",
+}
 #: names a capability may use for a shared member, and the shared name they stand for
 ALIASES = {"OPTIMAL": "SUCCESS"}
 
@@ -155,15 +164,15 @@ def _number(v) -> str:
     v = float(v)
     if not math.isfinite(v):
         return str(v)
-    return np.format_float_positional(v, precision=10, unique=True, fractional=False, trim="-") \
-        if 1e-4 <= abs(v) < 1e10 or v == 0 else np.format_float_scientific(v, precision=9, unique=True, trim="-")
+    return np.format_float_positional(v, precision=10, unique=True, fractional=False, trim="0") \
+        if 1e-4 <= abs(v) < 1e10 or v == 0 else np.format_float_scientific(v, precision=9, unique=True, trim="0")
 
 
 def _array(t: torch.Tensor, indent: int) -> str:
     a = t.detach().cpu().resolve_conj().numpy()
     if a.ndim == 0:
         return _number(a.item())
-    with np.printoptions(precision=8, threshold=THRESHOLD, edgeitems=3, linewidth=100, suppress=False):
+    with np.printoptions(precision=8, threshold=THRESHOLD, edgeitems=3, linewidth=120, suppress=False):
         body = np.array2string(a, separator=", ", prefix=" " * (indent + 7))
     extras = []
     if a.size > THRESHOLD or a.size == 0:

@@ -214,7 +214,7 @@ def test_repr_is_readable():
     assert text.startswith("OptimizeResult(\n")
     for line in ("success: True", "second_order: 'verified'", "min_eigenvalue: 20.25", "method: 'gd'"):
         assert line in text
-    assert "fun: -6.54296875" in text and "trajectory: tensor([0, 1, 2.25]" in text
+    assert "fun: -6.54296875" in text and "trajectory: tensor([0.  , 1.  , 2.25]" in text
 
 
 # --- line searches ----------------------------------------------------------------------------------------
@@ -252,9 +252,9 @@ def test_integer_x0_becomes_float64():
     ({"method": "gd", "options": {"lr": -1.0}}, ValueError, r"options\['lr'\] must be in"),
     ({"method": "bfgs", "options": {"c1": 0.3, "c2": 0.2}}, ValueError, "c1 < c2"),
     ({"options": [1]}, TypeError, "options must be a dict"),
-    ({"gtol": 0.0}, ValueError, "gtol must be positive"),
-    ({"tol": -1.0}, ValueError, "tol must be positive"),
-    ({"max_iter": 2.5}, TypeError, "max_iter must be an integer"),
+    ({"gtol": 0.0}, ValueError, "gtol must be a positive finite number"),
+    ({"tol": -1.0}, ValueError, "tol must be a positive finite number"),
+    ({"max_iter": 2.5}, TypeError, "max_iter must be a non-negative integer"),
     ({"callback": 3}, TypeError, "callback must be callable"),
     ({"jac": 3}, TypeError, "jac must be None"),
 ])

@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from sciml.pinn import BVP, ConvergenceWarning, solve
-from sciml.pinn._checkpoint import FORMAT
+from sciml.pinn import BVP, BVPStatus, ConvergenceWarning, solve
 from sciml.pinn._resample import STALL_FACTOR, Resample, as_resample
+from sciml.pinn._training import CHECKPOINT_FORMAT as FORMAT
 
 F64 = torch.float64
 SEED = ("u'' + u = 0", (0, "pi/2"), ["u(0) = 0", "u(pi/2) = 1"])
@@ -37,7 +37,7 @@ def warned(match, fn, *args, **kwargs):
 
 def test_default_auto_is_levenberg_marquardt_to_1e8():
     r = solve(seed_problem(), generator=torch.Generator().manual_seed(1))
-    assert (r.method, r.success, r.stop_reason, r.status) == ("lm", True, "residual", 1)
+    assert (r.method, r.success, r.stop_reason, r.status) == ("lm", True, "residual", BVPStatus.SUCCESS)
     assert max_error(r) <= 1e-8 and r.residual <= 1e-7
     assert len(r.history) == r.niter + 1 and r.history[-1] == pytest.approx(r.loss) and r.resamples == 0
     assert r.njev == r.niter and r.nfev >= r.niter
@@ -68,7 +68,8 @@ def test_adam_warmup_then_lm():
 
 def test_adam_alone_decreases_the_loss_and_stops_at_max_iter():
     r = warned("max_iter=200", solve, seed_problem(), method="adam", lr=1e-2, max_iter=200)
-    assert (r.method, r.stop_reason, r.status, r.niter) == ("adam", "max_iter", 0, 200) and not r.success
+    assert (r.method, r.stop_reason, r.status, r.niter) == ("adam", "max_iter", BVPStatus.MAX_ITER, 200)
+    assert not r.success
     assert len(r.history) == 201 and r.history[-1] < 1e-3 * r.history[0] and max_error(r) < 1e-2
 
 
@@ -78,22 +79,22 @@ def test_adam_alone_decreases_the_loss_and_stops_at_max_iter():
 @pytest.mark.parametrize("method", ["lm", "lbfgs", "adam"])
 def test_max_iter_and_callback_stops(method):
     r = warned("max_iter=3", solve, seed_problem(), method=method, max_iter=3)
-    assert (r.stop_reason, r.status, r.niter, len(r.history)) == ("max_iter", 0, 3, 4)
+    assert (r.stop_reason, r.status, r.niter, len(r.history)) == ("max_iter", BVPStatus.MAX_ITER, 3, 4)
 
     def stop_at_2(state):
         if state.niter == 2:
             raise StopIteration
 
     r = warned("callback", solve, seed_problem(), method=method, callback=stop_at_2)
-    assert (r.stop_reason, r.status, r.niter, r.success) == ("callback", 5, 2, False)
+    assert (r.stop_reason, r.status, r.niter, r.success) == ("callback", BVPStatus.CALLBACK, 2, False)
 
 
 @pytest.mark.parametrize("method", ["lm", "lbfgs"])
 def test_xtol_and_ftol_stops(method):
     r = solve(seed_problem(), method=method, xtol=0.5)
-    assert (r.stop_reason, r.status, r.success) == ("xtol", 2, True) and "xtol" in r.message
+    assert (r.stop_reason, r.status, r.success) == ("xtol", BVPStatus.XTOL, True) and "xtol" in r.message
     r = solve(seed_problem(), method=method, ftol=0.9, rtol=0)
-    assert (r.stop_reason, r.status, r.success) == ("ftol", 3, True) and r.niter >= 20
+    assert (r.stop_reason, r.status, r.success) == ("ftol", BVPStatus.FTOL, True) and r.niter >= 20
     assert r.history[-21] - r.history[-1] <= 0.9 * r.history[-21]
 
 
@@ -101,7 +102,7 @@ def test_xtol_and_ftol_stops(method):
 def test_nan_at_the_start(method):
     p = BVP("u'' + sqrt(u - 5) = 0", (0, 1), ["u(0) = 0", "u(1) = 0"])
     r = warned("not finite", solve, p, method=method)
-    assert (r.status, r.stop_reason, r.success, r.niter) == (-1, "nan", False, 0)
+    assert (r.status, r.stop_reason, r.success, r.niter) == (BVPStatus.NONFINITE, "nan", False, 0)
     assert bool(torch.isfinite(r.theta).all())
 
 
@@ -110,7 +111,7 @@ def test_nan_during_adam_keeps_the_last_finite_iterate():
     seen = []
     r = warned("not finite after Adam step 2", solve, p, method="adam", lr=0.3,
                callback=lambda s: seen.append(s.theta))
-    assert (r.status, r.stop_reason, r.niter) == (-1, "nan", 1) and torch.equal(r.theta, seen[-1])
+    assert (r.status, r.stop_reason, r.niter) == (BVPStatus.NONFINITE, "nan", 1) and torch.equal(r.theta, seen[-1])
     assert bool(torch.isfinite(r.history).all()) and len(r.history) == 2
     huge = warned("lower lr", solve, seed_problem(), warmup=5, lr=1e200)  # the warm-up's NaN ends the run
     assert (huge.method, huge.stop_reason, huge.niter) == ("adam+lm", "nan", 0)
@@ -120,7 +121,7 @@ def test_float32_says_when_precision_stops_the_optimizer():
     lm = warned("float32 precision limit", solve, seed_problem(), dtype=torch.float32, rtol=1e-9)
     assert lm.stop_reason == "no_progress" and "dtype=torch.float64" in lm.message and lm.theta.dtype == torch.float32
     lb = warned("float32 precision limit", solve, seed_problem(), method="lbfgs", dtype=torch.float32, rtol=1e-9)
-    assert (lb.stop_reason, lb.status) == ("line_search", 6) and "strong-Wolfe" in lb.message
+    assert (lb.stop_reason, lb.status) == ("line_search", BVPStatus.LINE_SEARCH) and "strong-Wolfe" in lb.message
     assert max_error(lm) < 1e-4 and max_error(lb) < 1e-4
 
 
@@ -234,7 +235,7 @@ def test_checkpoint_of_another_run_is_refused(tmp_path):
 @pytest.mark.parametrize(("option", "error", "match"), [
     ({"method": "newton"}, ValueError, "method must be one of"),
     ({"warmup": -1}, ValueError, "warmup must be a non-negative integer"),
-    ({"lr": 0.0}, ValueError, "lr must be a positive number"),
+    ({"lr": 0.0}, ValueError, "lr must be a positive finite number"),
     ({"checkpoint_every": -1}, ValueError, "checkpoint_every"),
     ({"resample": 0}, ValueError, "every must be a positive integer"),
     ({"resample": {"often": 3}}, ValueError, "unknown option 'often'"),

@@ -149,9 +149,10 @@ def test_non_unique_minimizer_returns_the_minimum_norm_one():
 
 def test_batch_with_one_bad_problem_reports_per_problem_status():
     Q = torch.tensor([Q_SEED, [[1.0, 0.0], [0.0, -1.0]]], dtype=torch.float64)
-    with pytest.warns(QPWarning, match="1 of 2 problems have status 3"):
+    with pytest.warns(QPWarning, match=r"1 of 2 problems have status 4 \(UNBOUNDED\)"):
         r = solve_qp(Q, C_SEED, A_SEED, B_SEED)
-    assert r.status.tolist() == [0, 3] and not r.success
+    assert r.status.tolist() == [0, 4] and not r.success
+    assert QPStatus.decode(r.status) == [QPStatus.OPTIMAL, QPStatus.UNBOUNDED]
     np.testing.assert_allclose(r.x[0].numpy(), [2 / 3, 1 / 3], atol=1e-15)
     assert bool(r.x[1].isnan().all())
 

@@ -14,10 +14,11 @@
 
 from sciml.optimize._bfgs import BFGS
 from sciml.optimize._first_order import GradientDescent, Momentum
-from sciml.optimize._least_squares import LMResult, LMState, levenberg_marquardt
+from sciml.optimize._least_squares import LMResult, LMState, LMStatus, levenberg_marquardt
 from sciml.optimize._minimize import METHODS, minimize
 from sciml.optimize._newton import Newton
-from sciml.optimize._result import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status
+from sciml.optimize._result import OptimizeResult, SecondOrderWarning, Status
+from sciml.results import ConvergenceWarning
 
 __all__ = [
     "BFGS",
@@ -26,6 +27,7 @@ __all__ = [
     "GradientDescent",
     "LMResult",
     "LMState",
+    "LMStatus",
     "Momentum",
     "Newton",
     "OptimizeResult",

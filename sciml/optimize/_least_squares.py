@@ -21,45 +21,60 @@ from collections.abc import Callable
 
 import torch
 
-from sciml._result import Result
+from sciml._validation import check_callable, check_int, check_real
+from sciml.results import STOP_REASONS, ConvergenceWarning, Result, StatusCode, conclude
+from sciml.results import Status as Shared
 
-#: status → (stop reason, success)
-STATUS = {
-    -1: ("nan", False),
-    0: ("max_iter", False),
-    1: ("residual", True),
-    2: ("xtol", True),
-    3: ("ftol", True),
-    4: ("no_progress", False),
-    5: ("callback", False),
-}
+
+class LMStatus(StatusCode):
+    """Why :func:`levenberg_marquardt` stopped (codes of :class:`sciml.results.Status`); ``SUCCESS``, ``XTOL``
+    and ``FTOL`` are successes."""
+
+    SUCCESS = Shared.SUCCESS
+    MAX_ITER = Shared.MAX_ITER
+    NONFINITE = Shared.NONFINITE
+    NO_PROGRESS = Shared.NO_PROGRESS
+    XTOL = Shared.XTOL
+    FTOL = Shared.FTOL
+    CALLBACK = Shared.CALLBACK
 
 
 @dataclasses.dataclass(repr=False)
 class LMState(Result):
-    """What the optimizer passes to ``callback`` after each iteration (``z`` is not copied: do not modify)."""
+    """What the optimizer passes to ``callback`` after each iteration (``x`` is not copied: do not modify)."""
 
-    niter: int
-    z: torch.Tensor
-    loss: float
+    nit: int
+    x: torch.Tensor
+    fun: float
     lam: float
+
+    # the names of earlier releases
+    niter = property(lambda self: self.nit)
+    z = property(lambda self: self.x)
+    loss = property(lambda self: self.fun)
 
 
 @dataclasses.dataclass(repr=False)
 class LMResult(Result):
-    """The outcome of :func:`levenberg_marquardt`: the final iterate and why the run stopped."""
+    """The outcome of :func:`levenberg_marquardt`: the final iterate ``x``, ``fun = ‖r(x)‖²`` and why the run
+    stopped (``status``, an :class:`LMStatus`; ``stop_reason``, its short name)."""
 
-    z: torch.Tensor
-    loss: float
-    status: int
+    x: torch.Tensor
+    fun: float
+    status: LMStatus
     stop_reason: str
     message: str
     success: bool
-    niter: int
+    nit: int
     nfev: int
     njev: int
     lam: float
     history: list[float] = dataclasses.field(default_factory=list)
+
+    # the names of earlier releases
+    niter = property(lambda self: self.nit)
+    z = property(lambda self: self.x)
+    loss = property(lambda self: self.fun)
 
 
 def _damped_step(J: torch.Tensor, r: torch.Tensor, lam: float):
@@ -86,7 +101,8 @@ def _damped_step(J: torch.Tensor, r: torch.Tensor, lam: float):
 def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_iter: int = 1000,
                         xtol: float = 1e-12, ftol: float = 0.0, window: int = 20,
                         converged: Callable | None = None, callback: Callable | None = None,
-                        lam0: float = 1e-3, lam_max: float = 1e16, scale: bool = False) -> LMResult:
+                        lam0: float = 1e-3, lam_max: float = 1e16, scale: bool = False,
+                        throw: bool = False) -> LMResult:
     """Minimise ``‖fun(z)‖²`` by Levenberg–Marquardt.
 
     Parameters
@@ -113,39 +129,64 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
         Damping beyond which no step can reduce the loss: the run stops.
     scale : bool
         Scale the Jacobian's columns to unit norm (each iteration); ``xtol`` then compares scaled norms.
+    throw : bool
+        Raise :class:`~sciml.results.ConvergenceError` instead of returning a failed result.
 
     Returns
     -------
     LMResult
-        ``status``: -1 non-finite residual or Jacobian (``z`` is the last finite iterate), 0 ``max_iter``,
-        1 ``converged`` (or the residual is exactly zero), 2 ``xtol``, 3 ``ftol``, 4 no step reduces the
-        loss, 5 stopped by ``callback``.
+        ``status`` (:class:`LMStatus`): ``SUCCESS`` (``converged`` met, or the residual is exactly zero),
+        ``XTOL``, ``FTOL``, ``MAX_ITER``, ``NONFINITE`` (non-finite residual or Jacobian; ``x`` is the last
+        finite iterate), ``NO_PROGRESS`` (no step reduces the loss), ``CALLBACK``. A failed run issues a
+        :class:`~sciml.results.ConvergenceWarning` unless it was stopped by the callback.
+
+    References
+    ----------
+    K. Levenberg, Quart. Appl. Math. 2 (1944) 164–168; D. W. Marquardt, SIAM J. Appl. Math. 11 (1963)
+    431–441; H. B. Nielsen, *Damping parameter in Marquardt's method*, IMM-REP-1999-05 (DTU, 1999).
 
     Examples
     --------
     >>> fun = lambda z: torch.stack([10 * (z[1] - z[0] ** 2), 1 - z[0]])
     >>> jac = lambda z: torch.func.jacrev(fun)(z)
     >>> out = levenberg_marquardt(fun, jac, torch.tensor([-1.2, 1.0], dtype=torch.float64), xtol=1e-14)
-    >>> out.stop_reason, [round(v, 8) for v in out.z.tolist()]
-    ('residual', [1.0, 1.0])
+    >>> out.status, [round(v, 8) for v in out.x.tolist()]
+    (<LMStatus.SUCCESS: 0>, [1.0, 1.0])
     """
+    check_callable(fun, "fun", "z -> residual vector", none=False)
+    check_callable(jac, "jac", "z -> Jacobian", none=False)
+    check_callable(converged, "converged", "converged(z, r) -> bool")
+    check_callable(callback, "callback", "callback(state)")
+    max_iter, window = check_int(max_iter, "max_iter", low=0), check_int(window, "window", low=1)
+    xtol, ftol = check_real(xtol, "xtol", low=0), check_real(ftol, "ftol", low=0)
+    lam0 = check_real(lam0, "lam0", low=0, low_open=True)
+    lam_max = check_real(lam_max, "lam_max", low=0, low_open=True)
+    out = _run(fun, jac, z0, max_iter=max_iter, xtol=xtol, ftol=ftol, window=window, converged=converged,
+               callback=callback, lam0=lam0, lam_max=lam_max, scale=scale)
+    if out.status is LMStatus.CALLBACK:
+        return out
+    return conclude(out, throw=throw, category=ConvergenceWarning)
+
+
+def _run(fun, jac, z0, *, max_iter, xtol, ftol, window, converged, callback, lam0, lam_max, scale) -> LMResult:
+    S = LMStatus
     z = z0
     r = fun(z)
     nfev, njev = 1, 0
     loss = float(r @ r)
     history = [loss]
     if not math.isfinite(loss):
-        return _finish(z, loss, -1, "the residual is not finite at the starting point", 0, nfev, njev, math.nan,
-                       history)
+        return _finish(z, loss, S.NONFINITE, "the residual is not finite at the starting point", 0, nfev, njev,
+                       math.nan, history)
     if loss == 0.0 or (converged is not None and converged(z, r)):
-        return _finish(z, loss, 1, "the starting point already meets the tolerance", 0, nfev, njev, math.nan,
+        return _finish(z, loss, S.SUCCESS, "the starting point already meets the tolerance", 0, nfev, njev, math.nan,
                        history)
     lam, nu = None, 2.0
     for it in range(1, max_iter + 1):
         J = jac(z)
         njev += 1
         if not bool(torch.isfinite(J).all()):
-            return _finish(z, loss, -1, f"the Jacobian is not finite at iteration {it}; kept the last finite "
+            return _finish(z, loss, S.NONFINITE, f"the Jacobian is not finite at iteration {it}; kept the last finite "
                            "iterate", it - 1, nfev, njev, lam, history)
         D = torch.linalg.vector_norm(J, dim=0).clamp_min(torch.finfo(J.dtype).tiny ** 0.5) if scale else None
         Js = J / D if scale else J
@@ -166,8 +207,9 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
             lam *= nu
             nu *= 2.0
             if lam > lam_max:
-                return _finish(z, loss, 4, f"no step reduces the loss any more (damping above {lam_max:.0e}): "
-                               "the residual is at the rounding level of the dtype, or at a local minimum",
+                return _finish(z, loss, S.NO_PROGRESS, "no step reduces the loss any more (damping above "
+                               f"{lam_max:.0e}): the residual is at the rounding level of the dtype, or at a "
+                               "local minimum",
                                it, nfev, njev, lam, history)
         lam = max(lam * max(1 / 3, 1 - (2 * rho - 1) ** 3), 1e-300)
         nu = 2.0
@@ -178,21 +220,20 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
             try:
                 callback(LMState(it, z, loss, lam))
             except StopIteration:
-                return _finish(z, loss, 5, "stopped by the callback", it, nfev, njev, lam, history)
+                return _finish(z, loss, S.CALLBACK, "stopped by the callback", it, nfev, njev, lam, history)
         if loss == 0.0 or (converged is not None and converged(z, r)):
-            return _finish(z, loss, 1, "converged: the residual meets the tolerance", it, nfev, njev, lam,
+            return _finish(z, loss, S.SUCCESS, "converged: the residual meets the tolerance", it, nfev, njev, lam,
                            history)
         if step_norm <= xtol * (xtol + z_norm):
-            return _finish(z, loss, 2, f"converged: the step {step_norm:.1e} is below xtol relative to the "
+            return _finish(z, loss, S.XTOL, f"converged: the step {step_norm:.1e} is below xtol relative to the "
                            "parameters", it, nfev, njev, lam, history)
         if ftol > 0 and it >= window and history[-1 - window] - loss <= ftol * history[-1 - window]:
-            return _finish(z, loss, 3, f"converged: the loss fell by less than ftol={ftol:g} (relative) over "
+            return _finish(z, loss, S.FTOL, f"converged: the loss fell by less than ftol={ftol:g} (relative) over "
                            f"the last {window} iterations", it, nfev, njev, lam, history)
-    return _finish(z, loss, 0, f"stopped at max_iter={max_iter} before meeting the tolerance; raise max_iter",
+    return _finish(z, loss, S.MAX_ITER, f"stopped at max_iter={max_iter} before meeting the tolerance; raise max_iter",
                    max_iter, nfev, njev, lam, history)
 
 
 def _finish(z, loss, status, message, niter, nfev, njev, lam, history) -> LMResult:
-    reason, success = STATUS[status]
-    return LMResult(z, loss, status, reason, message, success, niter, nfev, njev,
+    return LMResult(z, loss, status, STOP_REASONS[int(status)], message, status.success, niter, nfev, njev,
                     math.nan if lam is None else float(lam), history)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-import numbers
-import warnings
 
 import torch
 
-from sciml._validation import as_tensor, resolve_dtype
+from sciml._validation import as_tensor, check_bool, check_callable, check_int, check_real, resolve_dtype
 from sciml.optimize._bfgs import BFGS
 from sciml.optimize._first_order import GradientDescent, Momentum
 from sciml.optimize._newton import Newton
@@ -23,6 +21,8 @@ from sciml.optimize._result import (
     Status,
 )
 from sciml.optimize._second_order import curvature, probe_descent
+from sciml.results import conclude
+from sciml.training import progress_bar
 
 #: method name -> class
 METHODS = {cls.name: cls for cls in (GradientDescent, Momentum, Newton, BFGS)}
@@ -51,20 +51,11 @@ def _x0(x0, dtype, device) -> torch.Tensor:
     return x.detach().clone()
 
 
-def _positive(name, value, *, integer=False, allow_zero=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    if not (value >= 0 if allow_zero else value > 0) or (not integer and not math.isfinite(value)):
-        raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'} and finite, got {value!r}")
-    return int(value) if integer else float(value)
-
-
 def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple = (), tol: float | None = None,
              gtol: float = 1e-8, max_iter: int | None = None, callback=None, escape: bool = True,
              max_escapes: int = 3, check_hessian: bool = True, curvature_tol: float | None = None,
              return_trajectory: bool | None = None, options: dict | None = None, dtype=None,
-             device=None) -> OptimizeResult:
+             device=None, throw: bool = False, progress: bool = False) -> OptimizeResult:
     r"""Minimize a scalar function of a vector, and say whether the answer is a verified local minimum.
 
     Iterates :math:`x_{k+1} = x_k + t_k d_k` until :math:`\|\nabla f(x_k)\|_\infty \le` ``gtol``, then checks
@@ -106,6 +97,11 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
         Method options: ``lr``, ``beta``, ``c1``, ``c2``, ``shrink``, ``max_ls`` (see each method's class).
     dtype, device : optional
         Of the iterates; default those of ``x0`` (float64 for lists, arrays and integer tensors).
+    throw : bool
+        Raise :class:`~sciml.results.ConvergenceError` (with the result attached) instead of returning a
+        result with ``success=False``.
+    progress : bool
+        Show a progress bar on stderr (iteration, ``f``, ``|grad f|_inf``, elapsed); off by default.
 
     Returns
     -------
@@ -124,30 +120,33 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
     """
     if tol is not None:
         gtol = tol
-    gtol = _positive("tol" if tol is not None else "gtol", gtol)
-    max_escapes = _positive("max_escapes", max_escapes, integer=True, allow_zero=True)
-    if curvature_tol is not None:
-        curvature_tol = _positive("curvature_tol", curvature_tol, allow_zero=True)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable (intermediate_result -> None), got {type(callback).__name__}")
+    gtol = check_real(gtol, "tol" if tol is not None else "gtol", low=0, low_open=True)
+    max_escapes = check_int(max_escapes, "max_escapes", low=0)
+    curvature_tol = check_real(curvature_tol, "curvature_tol", low=0, none=True)
+    check_callable(callback, "callback", "intermediate_result -> None")
+    throw, progress = check_bool(throw, "throw"), check_bool(progress, "progress")
     solver = _method(method, options)
     x = _x0(x0, dtype, device)
     shape, z = x.shape, x.reshape(-1)
     n = z.numel()
-    max_iter = solver.default_max_iter(n) if max_iter is None else _positive(
-        "max_iter", max_iter, integer=True, allow_zero=True)
+    max_iter = solver.default_max_iter(n) if max_iter is None else check_int(max_iter, "max_iter", low=0)
     keep = n <= 1000 if return_trajectory is None else bool(return_trajectory)
     obj = Objective(fun, shape, z.dtype, jac=jac, hess=hess, args=args)
-    run = _Run(obj, solver, shape, keep, callback)
-    return run.solve(z, gtol=gtol, max_iter=max_iter, escape=escape, max_escapes=max_escapes,
-                     check_hessian=check_hessian, curvature_tol=curvature_tol)
+    with progress_bar(progress, total=max_iter, desc=f"minimize ({solver.name})") as bar:
+        run = _Run(obj, solver, shape, keep, callback, bar)
+        result = run.solve(z, gtol=gtol, max_iter=max_iter, escape=escape, max_escapes=max_escapes,
+                           check_hessian=check_hessian, curvature_tol=curvature_tol)
+    if result.status is Status.CALLBACK:
+        return result
+    category = SecondOrderWarning if result.status is Status.SECOND_ORDER else ConvergenceWarning
+    return conclude(result, throw=throw, category=category)
 
 
 class _Run:
     """The state of one :func:`minimize` call: iterates, counters, and the way the result is assembled."""
 
-    def __init__(self, obj, solver, shape, keep, callback):
-        self.obj, self.solver, self.shape, self.callback = obj, solver, shape, callback
+    def __init__(self, obj, solver, shape, keep, callback, bar):
+        self.obj, self.solver, self.shape, self.callback, self.bar = obj, solver, shape, callback, bar
         self.trajectory = [] if keep else None
         self.nit = self.escapes = 0
 
@@ -155,6 +154,7 @@ class _Run:
         """Store an iterate and call the callback; False when the callback asks to stop."""
         if self.trajectory is not None:
             self.trajectory.append(z.clone())
+        self.bar.update(self.nit, f=f, grad=float(g.abs().max()))
         if self.callback is None:
             return True
         try:
@@ -252,7 +252,4 @@ class _Run:
             escapes=self.escapes, method=self.solver.name,
             trajectory=None if self.trajectory is None else torch.stack(self.trajectory).reshape(-1, *self.shape),
         )
-        if status not in (Status.SUCCESS, Status.CALLBACK):
-            category = SecondOrderWarning if status is Status.SECOND_ORDER else ConvergenceWarning
-            warnings.warn(message, category, stacklevel=4)
         return result

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 
 import torch
 
-from sciml._result import Result
-
-
-class ConvergenceWarning(RuntimeWarning):
-    """The minimizer stopped without reaching a verified minimum (iteration limit, NaN, failed line search)."""
+from sciml.results import ConvergenceWarning, Result, StatusCode
+from sciml.results import Status as Shared
 
 
 class SecondOrderWarning(ConvergenceWarning):
@@ -22,35 +18,31 @@ class SecondOrderWarning(ConvergenceWarning):
     """
 
 
-class Status(enum.IntEnum):
-    """Why the minimizer stopped. ``SUCCESS`` (0) is the only success; each other value says what to try."""
+class Status(StatusCode):
+    """Why :func:`~sciml.optimize.minimize` stopped: ``SUCCESS`` (0) is the only success; ``status.hint`` says
+    what to try. Codes are those of :class:`sciml.results.Status`."""
 
-    SUCCESS = 0
-    MAX_ITER = 1
-    LINE_SEARCH = 2
-    NONFINITE = 3
-    UNBOUNDED = 4
-    SECOND_ORDER = 5
-    CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
+    SUCCESS = Shared.SUCCESS
+    MAX_ITER = Shared.MAX_ITER
+    LINE_SEARCH = Shared.LINE_SEARCH
+    NONFINITE = Shared.NONFINITE
+    UNBOUNDED = Shared.UNBOUNDED
+    SECOND_ORDER = Shared.SECOND_ORDER
+    CALLBACK = Shared.CALLBACK
 
-    @property
-    def hint(self) -> str:
-        """What the status means, as a fix-it message."""
-        return _HINTS[self]
+    @staticmethod
+    def _hints():
+        return {
+            "SUCCESS": "converged: the gradient is below gtol",
+            "MAX_ITER": "the maximum number of iterations was reached; try increasing max_iter, another method "
+                        "(newton or bfgs converge faster) or a better x0",
+            "LINE_SEARCH": "the line search found no acceptable step; usually gtol is below what the precision "
+                           "of f allows: loosen gtol, or check that jac is the gradient of fun",
+            "NONFINITE": "the objective or its gradient became NaN or infinite; check the domain of fun, start "
+                         "from another x0 or use a line search instead of a fixed lr",
+            "UNBOUNDED": "the objective decreased to -inf: it appears to be unbounded below",
+        }
 
-
-_HINTS = {
-    Status.SUCCESS: "converged: the gradient is below gtol",
-    Status.MAX_ITER: "the maximum number of iterations was reached; try increasing max_iter, another method "
-                     "(newton or bfgs converge faster) or a better x0",
-    Status.LINE_SEARCH: "the line search found no acceptable step; usually gtol is below what the precision of "
-                        "f allows: loosen gtol, or check that jac is the gradient of fun",
-    Status.NONFINITE: "the objective or its gradient became NaN or infinite; check the domain of fun, "
-                      "start from another x0 or use a line search instead of a fixed lr",
-    Status.UNBOUNDED: "the objective decreased to -inf: it appears to be unbounded below",
-    Status.SECOND_ORDER: "stopped at a stationary point where second-order conditions fail",
-    Status.CALLBACK: "`callback` raised StopIteration",
-}
 
 #: values of :attr:`OptimizeResult.second_order`
 VERIFIED, FAILED, NOT_CHECKED = "verified", "failed", "not checked"

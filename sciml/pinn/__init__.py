@@ -17,18 +17,19 @@ True
 milliseconds); a PINN's value is generality, differentiability and inverse problems.
 """
 
-from sciml.optimize._result import ConvergenceWarning
 from sciml.pinn._collocation import collocation_points
 from sciml.pinn._resample import Resample
-from sciml.pinn._result import BVPIntermediate, BVPResult, PINNSolution
+from sciml.pinn._result import BVPIntermediate, BVPResult, BVPStatus, PINNSolution
 from sciml.pinn._solve import solve
 from sciml.pinn._statement import BVP, IVP
+from sciml.results import ConvergenceWarning
 
 __all__ = [
     "BVP",
     "IVP",
     "BVPIntermediate",
     "BVPResult",
+    "BVPStatus",
     "ConvergenceWarning",
     "PINNSolution",
     "Resample",

@@ -6,8 +6,23 @@ import dataclasses
 
 import torch
 
-from sciml._result import Result
 from sciml._validation import as_tensor
+from sciml.results import Result, StatusCode
+from sciml.results import Status as Shared
+
+
+class BVPStatus(StatusCode):
+    """Why :func:`sciml.pinn.solve` stopped (codes of :class:`sciml.results.Status`; 0 is success, as in SciPy's
+    ``solve_bvp``). ``SUCCESS``, ``XTOL`` and ``FTOL`` are successes."""
+
+    SUCCESS = Shared.SUCCESS
+    MAX_ITER = Shared.MAX_ITER
+    LINE_SEARCH = Shared.LINE_SEARCH
+    NONFINITE = Shared.NONFINITE
+    NO_PROGRESS = Shared.NO_PROGRESS
+    XTOL = Shared.XTOL
+    FTOL = Shared.FTOL
+    CALLBACK = Shared.CALLBACK
 
 
 class PINNSolution:
@@ -52,18 +67,21 @@ class BVPResult(Result):
     success, status, message :
         Whether a convergence test was met, its code and the reason in words:
 
-        ======  ===============  =======  ===========================================================
-        status  stop_reason      success  why
-        ======  ===============  =======  ===========================================================
-        -1      ``nan``          False    the loss or Jacobian became NaN/inf; the last finite iterate
-        0       ``max_iter``     False    the iteration limit came first
-        1       ``residual``     True     the relative residual is at most ``rtol`` (or ``atol``)
-        2       ``xtol``         True     the step is below ``xtol`` relative to the parameters
-        3       ``ftol``         True     the loss fell by less than ``ftol`` over 20 iterations
-        4       ``no_progress``  False    Levenberg–Marquardt: no damping gives a decrease
-        5       ``callback``     False    the callback raised ``StopIteration``
-        6       ``line_search``  False    L-BFGS: the strong-Wolfe line search found no decrease
-        ======  ===============  =======  ===========================================================
+        ===================  ===============  =======  ==================================================
+        status               stop_reason      success  why
+        ===================  ===============  =======  ==================================================
+        ``SUCCESS`` (0)      ``residual``     True     the relative residual is at most ``rtol`` (or ``atol``)
+        ``MAX_ITER`` (1)     ``max_iter``     False    the iteration limit came first
+        ``LINE_SEARCH`` (2)  ``line_search``  False    L-BFGS: the strong-Wolfe line search found no decrease
+        ``NONFINITE`` (3)    ``nan``          False    the loss or Jacobian became NaN/inf; the last finite
+                                                       iterate is kept
+        ``NO_PROGRESS`` (6)  ``no_progress``  False    Levenberg–Marquardt: no damping gives a decrease
+        ``XTOL`` (7)         ``xtol``         True     the step is below ``xtol`` relative to the parameters
+        ``FTOL`` (8)         ``ftol``         True     the loss fell by less than ``ftol`` over 20 iterations
+        ``CALLBACK`` (99)    ``callback``     False    the callback raised ``StopIteration``
+        ===================  ===============  =======  ==================================================
+
+        ``status`` is a :class:`BVPStatus` (an ``IntEnum``; ``status.hint`` says what to try).
 
         In float32, ``no_progress`` and ``line_search`` near a small residual read "float32 precision
         limit: ...".
@@ -98,7 +116,7 @@ class BVPResult(Result):
     y: torch.Tensor
     sol: PINNSolution
     success: bool
-    status: int
+    status: BVPStatus
     message: str
     stop_reason: str
     niter: int

@@ -5,21 +5,20 @@ from __future__ import annotations
 import math
 import os
 import time
-import warnings
 
 import torch
 
-from sciml._validation import as_tensor, resolve_dtype
-from sciml.optimize._result import ConvergenceWarning
-from sciml.pinn import _checkpoint as ckpt
+from sciml._validation import as_tensor, check_bool, check_callable, check_choice, check_int, check_real, resolve_dtype
 from sciml.pinn._ansatz import Ansatz
 from sciml.pinn._collocation import collocation_points
 from sciml.pinn._network import TanhMLP
 from sciml.pinn._resample import as_resample
 from sciml.pinn._residual import Residuals
-from sciml.pinn._result import BVPResult, PINNSolution
+from sciml.pinn._result import BVPResult, BVPStatus, PINNSolution
 from sciml.pinn._statement import BVP
-from sciml.pinn._training import RunState, Trainer
+from sciml.pinn._training import RunState, Trainer, load_run, signature
+from sciml.results import STOP_REASONS, ConvergenceWarning, Status, conclude
+from sciml.training import checkpoint_path, progress_bar
 
 METHODS = ("auto", "lm", "lbfgs", "adam")
 DEFAULT_SEED = 0
@@ -35,7 +34,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
           constraints: str = "hard", condition_weight: float = 1.0, data_weight: float = 1.0, warmup: int = 0,
           lr: float = 1e-3, resample=None, checkpoint=None, checkpoint_every: float = 60.0, resume: bool = False,
           theta0=None, generator: torch.Generator | None = None, dtype: torch.dtype | None = None, device=None,
-          callback=None) -> BVPResult:
+          callback=None, throw: bool = False, progress: bool = False) -> BVPResult:
     """Solve a :class:`~sciml.pinn.BVP` with a physics-informed neural network.
 
     The trial function ``u = N(x) + Σ αᵢ(N) sᵢ(x)`` satisfies the linear conditions exactly for any network
@@ -97,8 +96,13 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     dtype, device :
         float64 by default. float32 works, and says so when its precision stops the optimizer.
     callback : callable, optional
-        ``callback(intermediate)`` after each iteration with a :class:`~sciml.pinn.result.BVPIntermediate`;
+        ``callback(intermediate)`` after each iteration with a :class:`~sciml.pinn.BVPIntermediate`;
         raise ``StopIteration`` to stop.
+    throw : bool
+        Raise :class:`~sciml.results.ConvergenceError` (the result attached) instead of returning a result
+        with ``success=False``.
+    progress : bool
+        Show a progress bar on stderr (iteration, loss, elapsed); off by default.
 
     Returns
     -------
@@ -118,11 +122,11 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     start = time.perf_counter()
     if not isinstance(problem, BVP):
         raise TypeError(f"problem must be a sciml.pinn.BVP, got {type(problem).__name__}")
-    _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback,
+    _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,
                    rtol=rtol, atol=atol, xtol=xtol, ftol=ftol)
     spec = as_resample(resample)
-    path = None if checkpoint is None else ckpt.checkpoint_path(checkpoint)
-    source = ckpt.checkpoint_path(theta0, "theta0") if isinstance(theta0, str | os.PathLike) else None
+    path = None if checkpoint is None else checkpoint_path(checkpoint)
+    source = checkpoint_path(theta0, "theta0") if isinstance(theta0, str | os.PathLike) else None
     if resume:
         if path is None:
             raise ValueError("resume=True needs checkpoint='run.pt', the file to continue from")
@@ -140,9 +144,9 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     weights = (condition_weight, data_weight)
     n_z = net.n_params + len(problem.unknowns)
     plan = ["adam"] * (warmup > 0) + [_choose(method, _rows(problem, x, ansatz, spec), n_z)]
-    signature = ckpt.signature(problem, net, constraints)
+    expected = signature(problem, net, constraints)
     if source is not None:
-        data = ckpt.load(source, signature, dtype=dtype, device=device)
+        data = load_run(source, expected, dtype=dtype, device=device)
         if data["plan"] != plan:
             raise ValueError(f"checkpoint {str(source)!r} was written by a run of {'+'.join(data['plan'])}; this "
                              f"run is {'+'.join(plan)}: pass the same method= and warmup= to resume it")
@@ -156,41 +160,39 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     def make_sol(theta):
         return PINNSolution(net, ansatz, theta, problem.functions)
 
-    trainer = Trainer(problem, net, ansatz, state, plan=plan, weights=weights, rtol=rtol, atol=atol, xtol=xtol,
-                      ftol=ftol, callback=callback, make_sol=make_sol, resample=spec, generator=generator,
-                      path=path, every=checkpoint_every, signature=signature)
-    try:
-        stop = trainer.run([warmup] * (warmup > 0) + [max_iter], lr)
-    except BaseException as exc:
-        if path is not None:
-            trainer.save(consistent=not trainer.in_step)
-            exc.add_note(f"sciml.pinn.solve saved iteration {state.niter} to {str(path)!r}; continue with "
-                         "resume=True")
-        raise
+    steps = [warmup] * (warmup > 0) + [max_iter]
+    with progress_bar(progress, total=sum(steps), desc=f"pinn.solve ({'+'.join(plan)})") as bar:
+        trainer = Trainer(problem, net, ansatz, state, plan=plan, weights=weights, rtol=rtol, atol=atol,
+                          xtol=xtol, ftol=ftol, callback=callback, make_sol=make_sol, resample=spec,
+                          generator=generator, path=path, every=checkpoint_every, signature=expected, bar=bar)
+        try:
+            stop = trainer.run(steps, lr)
+        except BaseException as exc:
+            if path is not None:
+                trainer.save(consistent=not trainer.in_step)
+                exc.add_note(f"sciml.pinn.solve saved iteration {state.niter} to {str(path)!r}; continue with "
+                             "resume=True")
+            raise
     if path is not None:
         trainer.save()
-    return _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start)
+    result = _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start)
+    return conclude(result, throw=throw, category=ConvergenceWarning,
+                    message=f"sciml.pinn.solve: {result.message} (relative residual {result.residual:.2e})")
 
 
-def _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, **tols):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if constraints not in ("hard", "soft"):
-        raise ValueError(f"constraints must be 'hard' or 'soft', got {constraints!r}")
-    for name, value in (("max_iter", max_iter), ("warmup", warmup)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+def _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,
+                   **tols):
+    check_choice(method, "method", METHODS)
+    check_choice(constraints, "constraints", ("hard", "soft"))
+    check_int(max_iter, "max_iter", low=0)
+    check_int(warmup, "warmup", low=0)
     for name, value in tols.items():
-        if not (isinstance(value, int | float) and value >= 0):
-            raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not (0 < lr < math.inf):
-        raise ValueError(f"lr must be a positive number (Adam's learning rate), got {lr!r}")
-    if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int | float) or checkpoint_every < 0:
-        raise ValueError(f"checkpoint_every must be a non-negative number of seconds, got {checkpoint_every!r}")
-    if not isinstance(resume, bool):
-        raise TypeError(f"resume must be True or False, got {resume!r}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable (callback(intermediate)), got {type(callback).__name__}")
+        check_real(value, name, low=0)
+    check_real(lr, "lr", low=0, low_open=True)
+    check_real(checkpoint_every, "checkpoint_every", low=0)
+    for name, value in (("resume", resume), ("throw", throw), ("progress", progress)):
+        check_bool(value, name)
+    check_callable(callback, "callback", "callback(intermediate)")
 
 
 def _rows(problem, x, ansatz, spec) -> int:
@@ -217,16 +219,14 @@ def _result(problem, trainer, stop, make_sol, dtype, seconds) -> BVPResult:
     norm_b, scale_b = between.relative(state.z)
     relative = _ratio(norm, scale)
     message = stop.message
-    if dtype == torch.float32 and stop.reason in ("no_progress", "line_search") and relative < 1e-3:
+    if dtype == torch.float32 and stop.status in (Status.NO_PROGRESS, Status.LINE_SEARCH) and relative < 1e-3:
         message = (f"float32 precision limit: {message} (relative residual {relative:.1e}, near float32 "
                    "rounding); use dtype=torch.float64")
-    if not stop.success:
-        warnings.warn(f"sciml.pinn.solve: {message} (relative residual {relative:.2e})", ConvergenceWarning,
-                      stacklevel=3)
     with torch.no_grad():
         y = sol(x)
     return BVPResult(
-        x=x, y=y, sol=sol, success=stop.success, status=stop.status, message=message, stop_reason=stop.reason,
+        x=x, y=y, sol=sol, success=stop.success, status=BVPStatus(int(stop.status)), message=message,
+        stop_reason=STOP_REASONS[int(stop.status)],
         niter=state.niter, nfev=state.nfev, njev=state.njev, loss=state.history[-1], residual=relative,
         residual_between=_ratio(norm_b, scale_b), history=torch.tensor(state.history, dtype=torch.float64),
         unknowns=trainer.unknowns(p), network=residuals.net.module(theta), theta=theta.detach(), seconds=seconds,

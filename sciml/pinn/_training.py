@@ -11,15 +11,39 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 
 import torch
 
-from sciml.pinn import _checkpoint as ckpt
-from sciml.pinn._loops import WINDOW, Stop, adam, lbfgs, lm
+from sciml.pinn._loops import WINDOW, adam, lbfgs, lm
 from sciml.pinn._resample import refine
 from sciml.pinn._residual import Residuals
 from sciml.pinn._result import BVPIntermediate
+from sciml.training import Checkpointer, Stop, load_checkpoint, relative_decrease_met
+
+#: what a checkpoint of :func:`sciml.pinn.solve` is called and which layout of it this sciml reads
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "sciml.pinn.solve checkpoint", 1
+
+
+def signature(problem, net, constraints: str) -> dict:
+    """What a checkpoint must match to be resumed: the statement, the network's sizes, the constraints."""
+    return {
+        "residuals": [str(e) for e in problem.residuals],
+        "conditions": [str(c.expr) for c in problem.conditions],
+        "domain": [float(v) for v in problem.domain],
+        "unknowns": list(problem.unknowns),
+        "sizes": list(net.sizes),
+        "constraints": constraints,
+    }
+
+
+def load_run(path, expected: dict, *, dtype, device) -> dict:
+    """Read the checkpoint of a run whose :func:`signature` is ``expected``; ``z`` and ``x`` in ``dtype`` on
+    ``device`` (the optimizer's state is left as saved: ``Optimizer.load_state_dict`` casts it)."""
+    data = load_checkpoint(path, format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, expected=expected,
+                           hint="pass the same problem and hidden=/constraints= to resume it", device=device)
+    for key in ("z", "x"):
+        data[key] = data[key].to(dtype=dtype, device=device)
+    return data
 
 
 @dataclasses.dataclass
@@ -52,12 +76,13 @@ class Trainer:
     """
 
     def __init__(self, problem, net, ansatz, state: RunState, *, plan, weights, rtol, atol, xtol, ftol,
-                 callback, make_sol, resample, generator, path, every, signature):
+                 callback, make_sol, resample, generator, path, every, signature, bar):
         self.problem, self.net, self.ansatz, self.state, self.plan = problem, net, ansatz, state, plan
         self.weights, self.rtol, self.atol, self.xtol, self.ftol = weights, rtol, atol, xtol, ftol
         self.user_callback, self.make_sol, self.resample, self.generator = callback, make_sol, resample, generator
-        self.path, self.every, self.signature = path, every, signature
-        self.last_save = time.perf_counter()
+        self.signature, self.bar = signature, bar
+        self.checkpoints = Checkpointer(path, self._payload, every=every, format=CHECKPOINT_FORMAT,
+                                        version=CHECKPOINT_VERSION)
         self.snapshot = None  # callable: the optimizer's state_dict, for checkpoints
         self.in_step = False  # inside an optimizer step: its state is ahead of state.z
         self.pending = False  # Levenberg–Marquardt was stopped to refine the points
@@ -98,8 +123,8 @@ class Trainer:
 
     def ftol_met(self) -> bool:
         s = self.state
-        return (self.ftol > 0 and s.phase_iter - s.last_resample >= WINDOW
-                and s.history[-1 - WINDOW] - s.history[-1] <= self.ftol * s.history[-1 - WINDOW])
+        return (s.phase_iter - s.last_resample >= WINDOW
+                and relative_decrease_met(s.history, WINDOW, self.ftol))
 
     # -- per iteration -----------------------------------------------------------------------------------------
 
@@ -111,8 +136,9 @@ class Trainer:
         s.niter += 1
         s.phase_iter += 1
         s.history.append(loss)
-        if self.path is not None and time.perf_counter() - self.last_save >= self.every:
+        if self.checkpoints.due():
             self.save()
+        self.bar.update(s.niter, loss=loss)
         if self.user_callback is not None:
             theta, p = self.residuals.split(s.z)
             self.user_callback(BVPIntermediate(s.niter, loss, lam, theta, self.unknowns(p), self.make_sol,
@@ -135,14 +161,16 @@ class Trainer:
     def save(self, *, consistent: bool = True) -> None:
         """Write the checkpoint; ``consistent=False`` (interrupted inside a step) leaves out the optimizer's
         state, which is then ahead of the saved iterate."""
+        self.checkpoints.save(consistent=consistent)
+
+    def _payload(self, *, consistent: bool = True) -> dict:
         s = self.state
         optimizer = self.snapshot() if consistent and self.snapshot is not None else None
         payload = {name: getattr(s, name) for name in RunState.FIELDS}
         payload.update(optimizer=optimizer, z=s.z, x=s.x, history=torch.tensor(s.history, dtype=torch.float64),
                        unknowns=self.unknowns(self.residuals.split(s.z)[1]), plan=list(self.plan),
                        signature=self.signature, generator=self.generator.get_state())
-        ckpt.save(self.path, payload)
-        self.last_save = time.perf_counter()
+        return payload
 
     def run(self, steps: list, lr: float) -> Stop:
         """Run the phases of the plan from the current state; ``steps[i]``: iterations of phase ``i``."""

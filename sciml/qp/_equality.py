@@ -11,30 +11,43 @@ non-singular KKT system solved by ``torch.linalg.solve`` (LU), which keeps the a
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
 import warnings
 
 import numpy as np
 import torch
 
-from sciml._result import Result
-from sciml._validation import as_tensor, resolve_dtype
+from sciml._validation import as_tensor, check_bool, check_real, resolve_dtype
+from sciml.results import ConvergenceWarning, Result, StatusCode, conclude
+from sciml.results import Status as Shared
 
 
-class QPWarning(RuntimeWarning):
+class QPWarning(ConvergenceWarning):
     """The quadratic program is infeasible, unbounded or has no unique solution (see ``result.status``)."""
 
 
-class QPStatus(enum.IntEnum):
-    """Outcome of :func:`solve_qp`, in increasing severity; ``success`` is ``status <= 1``."""
+class QPStatus(StatusCode):
+    """Outcome of :func:`solve_qp` (codes of :class:`sciml.results.Status`; ``OPTIMAL`` is its ``SUCCESS``).
 
-    OPTIMAL = 0
-    MULTIPLIERS_NOT_UNIQUE = 1
-    MINIMIZER_NOT_UNIQUE = 2
-    UNBOUNDED = 3
-    INFEASIBLE = 4
+    ``OPTIMAL`` and ``MULTIPLIERS_NOT_UNIQUE`` are successes; :data:`SEVERITY` orders the statuses from best to
+    worst (a batch reports its worst).
+    """
 
+    OPTIMAL = Shared.SUCCESS
+    SUCCESS = Shared.SUCCESS  # the shared name of OPTIMAL (an alias)
+    MULTIPLIERS_NOT_UNIQUE = Shared.MULTIPLIERS_NOT_UNIQUE
+    MINIMIZER_NOT_UNIQUE = Shared.MINIMIZER_NOT_UNIQUE
+    UNBOUNDED = Shared.UNBOUNDED
+    INFEASIBLE = Shared.INFEASIBLE
+
+    @staticmethod
+    def _hints():
+        return {s.name: m for s, m in MESSAGES.items()}
+
+
+#: the statuses from best to worst
+SEVERITY = (QPStatus.OPTIMAL, QPStatus.MULTIPLIERS_NOT_UNIQUE, QPStatus.MINIMIZER_NOT_UNIQUE, QPStatus.UNBOUNDED,
+            QPStatus.INFEASIBLE)
 
 MESSAGES = {
     QPStatus.OPTIMAL: "optimal: the KKT system is non-singular and x is the unique minimizer",
@@ -68,9 +81,10 @@ class QPResult(Result):
         Multipliers λ of ``A x = b`` for the Lagrangian ``L = f + λᵀ(Ax − b)``, so ``Qx + c + Aᵀλ = 0``
         and ``λ = −∂f*/∂b``. SciPy's ``trust-constr`` (``result.v``) uses the same sign.
     success : bool
-        True when every problem of the batch has a unique minimizer (status 0 or 1).
-    status : int or (...) long tensor
-        :class:`QPStatus` code, one per problem for batched input.
+        True when every problem of the batch has a unique minimizer (``OPTIMAL`` or ``MULTIPLIERS_NOT_UNIQUE``).
+    status : QPStatus or (...) long tensor
+        The :class:`QPStatus`; for batched input a tensor of codes, one per problem
+        (``QPStatus.decode(result.status)`` gives the members).
     message : str
         What the status means and what to do, for the worst problem of a batch.
     kkt_residual : (...) tensor
@@ -81,7 +95,7 @@ class QPResult(Result):
     fun: torch.Tensor
     lam: torch.Tensor
     success: bool
-    status: int | torch.Tensor
+    status: QPStatus | torch.Tensor
     message: str
     kkt_residual: torch.Tensor
 
@@ -177,7 +191,7 @@ def _diagnose(Q, c, A, b, rtol):
     return status, x, lam
 
 
-def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None) -> QPResult:
+def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, throw: bool = False) -> QPResult:
     """Minimize a quadratic subject to linear equality constraints.
 
     .. math:: \\min_x \\tfrac12 x^T Q x + c^T x \\quad \\text{s.t.} \\quad A x = b
@@ -203,6 +217,9 @@ def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None) -> QPR
         boundedness along flat directions are judged with a relative ``sqrt(eps)``.
     dtype, device : optional
         Default to the inputs' (float64 for lists and arrays).
+    throw : bool
+        Raise :class:`~sciml.results.ConvergenceError` (the result attached) instead of returning a result
+        with ``success=False``.
 
     Returns
     -------
@@ -218,6 +235,8 @@ def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None) -> QPR
     >>> r.x, r.lam
     (tensor([0.6667, 0.3333], dtype=torch.float64), tensor([-2.3333], dtype=torch.float64))
     """
+    throw = check_bool(throw, "throw")
+    rtol = check_real(rtol, "rtol", low=0, low_open=True, high=1, high_open=True, none=True)
     Q, c, A, b, batch = _inputs(Q, c, A, b, dtype, device)
     Q = (Q + Q.mT) / 2
     n, m = Q.shape[-1], A.shape[-2]
@@ -247,13 +266,15 @@ def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None) -> QPR
     kkt = stationarity.detach().abs().amax(-1)
     if m:
         kkt = torch.maximum(kkt, (A @ x.unsqueeze(-1)).squeeze(-1).detach().sub(b.detach()).abs().amax(-1))
-    worst = QPStatus(int(status.max())) if status.numel() else QPStatus.OPTIMAL
-    success = worst <= QPStatus.MULTIPLIERS_NOT_UNIQUE
+    present = set(status.reshape(-1).tolist())
+    worst = max((s for s in SEVERITY if int(s) in present), key=SEVERITY.index, default=QPStatus.OPTIMAL)
+    success = worst.success
     message = MESSAGES[worst]
     if batch and worst != QPStatus.OPTIMAL:
         count = int((status == worst).sum())
         message = f"{count} of {status.numel()} problems have status {int(worst)} ({worst.name}): {message}"
-    if worst != QPStatus.OPTIMAL:
+    result = QPResult(x=x, fun=fun, lam=lam, success=success, status=status if batch else worst, message=message,
+                      kkt_residual=kkt)
+    if success and worst is not QPStatus.OPTIMAL:  # a usable answer that still needs saying: warn, never raise
         warnings.warn(message, QPWarning, stacklevel=2)
-    return QPResult(x=x, fun=fun, lam=lam, success=success, status=status if batch else int(worst),
-                    message=message, kkt_residual=kkt)
+    return conclude(result, throw=throw, category=QPWarning)

@@ -29,7 +29,7 @@ def spectral_peaks(amplitude: np.ndarray, threshold: float, floor: float = 0.0) 
 
 def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold: float = 0.05,
                          window="hann", refine: bool = True, max_iter: int = 100, xtol: float = 1e-12,
-                         ftol: float = 1e-15) -> Sinusoids:
+                         ftol: float = 1e-15, throw: bool = False) -> Sinusoids:
     """The dominant sinusoidal components of a real signal, estimated beyond the FFT's bin resolution.
 
     1. Peaks of the one-sided amplitude spectrum of the mean-removed, windowed signal
@@ -62,6 +62,8 @@ def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold:
         amplitudes and phases.
     max_iter, xtol, ftol
         Passed to the Levenberg–Marquardt fit.
+    throw : bool
+        Raise :class:`~sciml.results.ConvergenceError` instead of returning a failed fit.
 
     Returns
     -------
@@ -109,7 +111,7 @@ def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold:
     order = torch.argsort(torch.hypot(p[1:1 + kk], p[1 + kk:1 + 2 * kk]), descending=True, stable=True)
     p = torch.cat([p[:1], p[1:1 + kk][order], p[1 + kk:1 + 2 * kk][order], p[1 + 2 * kk:][order]])
     report = kk if k is None else min(k, kk)
-    return make_result(x, tau, p, kk, t0, rate, status, nit, nfev, report=report)
+    return make_result(x, tau, p, kk, t0, rate, status, nit, nfev, report=report, throw=throw)
 
 
 def _keep(p, kk, threshold, resolution):

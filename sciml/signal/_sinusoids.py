@@ -9,31 +9,36 @@ by rounding. :func:`fit_sinusoids` refines given frequencies; :mod:`sciml.signal
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
 import warnings
 
 import torch
 
-from sciml._result import Result
-from sciml._validation import as_tensor
-from sciml.optimize._least_squares import levenberg_marquardt
+from sciml._validation import as_tensor, check_int, check_real
+from sciml.optimize import levenberg_marquardt
+from sciml.results import ConvergenceWarning, Result, StatusCode, conclude
+from sciml.results import Status as Shared
 from sciml.signal._sampling import as_signal, sampling
 
 
-class FitConvergenceWarning(RuntimeWarning):
-    """The sinusoid fit stopped at ``max_iter`` before its convergence test passed."""
+class FitConvergenceWarning(ConvergenceWarning):
+    """The sinusoid fit stopped at ``max_iter`` (or at non-finite values) before its convergence test passed."""
 
 
-class FitStatus(enum.IntEnum):
-    """Outcome of a sinusoid fit; ``success`` unless ``MAX_ITER`` or ``NONFINITE``."""
+class FitStatus(StatusCode):
+    """Outcome of a sinusoid fit (codes of :class:`sciml.results.Status`); a success unless ``MAX_ITER`` or
+    ``NONFINITE``."""
 
-    XTOL = 0
-    FTOL = 1
-    MAX_ITER = 2
-    NO_PEAKS = 3
-    NOT_REFINED = 4
-    NONFINITE = 5
+    MAX_ITER = Shared.MAX_ITER
+    NONFINITE = Shared.NONFINITE
+    XTOL = Shared.XTOL
+    FTOL = Shared.FTOL
+    NO_PEAKS = Shared.NO_PEAKS
+    NOT_REFINED = Shared.NOT_REFINED
+
+    @staticmethod
+    def _hints():
+        return {s.name: m for s, m in MESSAGES.items()}
 
 
 MESSAGES = {
@@ -75,7 +80,7 @@ class Sinusoids(Result):
     fs: float
     resolution: float
     success: bool
-    status: int
+    status: FitStatus
     message: str
     nit: int = 0
     nfev: int = 0
@@ -117,15 +122,17 @@ def fit_parameters(x, tau, freqs, *, max_iter, xtol, ftol):
     amplitude columns differ by orders of magnitude). When no step lowers the sum of squares any more, the
     residual is at its rounding floor: that is convergence here (status ``FTOL``).
     """
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    xtol, ftol = check_real(xtol, "xtol", low=0), check_real(ftol, "ftol", low=0)
     k = freqs.shape[0]
     p0 = linear_coefficients(x, tau, freqs)
-    out = levenberg_marquardt(lambda p: _model(p, tau, k)[0] - x, lambda p: _model(p, tau, k)[1], p0,
-                              max_iter=max_iter, xtol=xtol, ftol=ftol, window=1, lam0=1e-8, scale=True)
+    with warnings.catch_warnings():  # the fit's own status says how it ended
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        out = levenberg_marquardt(lambda p: _model(p, tau, k)[0] - x, lambda p: _model(p, tau, k)[1], p0,
+                                  max_iter=max_iter, xtol=xtol, ftol=ftol, window=1, lam0=1e-8, scale=True)
     status = {"xtol": FitStatus.XTOL, "ftol": FitStatus.FTOL, "no_progress": FitStatus.FTOL, "residual": FitStatus.FTOL,
               "max_iter": FitStatus.MAX_ITER, "nan": FitStatus.NONFINITE}[out.stop_reason]
-    return out.z, status, out.niter, out.nfev
+    return out.x, status, out.nit, out.nfev
 
 
 def components(p, k, t0):
@@ -140,7 +147,7 @@ def components(p, k, t0):
 
 
 def fit_sinusoids(x, t=None, *, fs=None, freqs, max_iter: int = 100, xtol: float = 1e-12,
-                  ftol: float = 1e-15) -> Sinusoids:
+                  ftol: float = 1e-15, throw: bool = False) -> Sinusoids:
     """Refine frequencies, amplitudes and phases of a sum of sinusoids plus an offset by nonlinear least squares.
 
     .. math:: \\min_{c_0, a, b, f} \\sum_n \\Big(x_n - c_0 - \\sum_j a_j \\cos(2\\pi f_j \\tau_n)
@@ -161,6 +168,8 @@ def fit_sinusoids(x, t=None, *, fs=None, freqs, max_iter: int = 100, xtol: float
     max_iter, xtol, ftol
         Iteration limit; stop when the scaled step is below ``xtol`` relative to the scaled parameters or
         the sum of squares decreases by less than ``ftol`` relative.
+    throw : bool
+        Raise :class:`~sciml.results.ConvergenceError` instead of returning a failed fit.
 
     Returns
     -------
@@ -187,19 +196,17 @@ def fit_sinusoids(x, t=None, *, fs=None, freqs, max_iter: int = 100, xtol: float
                          "each) and an offset")
     tau = torch.arange(x.shape[0], dtype=torch.float64, device=x.device) / rate
     p, status, nit, nfev = fit_parameters(x, tau, f0, max_iter=max_iter, xtol=xtol, ftol=ftol)
-    return make_result(x, tau, p, f0.shape[0], t0, rate, status, nit, nfev)
+    return make_result(x, tau, p, f0.shape[0], t0, rate, status, nit, nfev, throw=throw)
 
 
-def make_result(x, tau, p, k, t0, rate, status, nit, nfev, *, report=None, stacklevel=3) -> Sinusoids:
+def make_result(x, tau, p, k, t0, rate, status, nit, nfev, *, report=None, throw=False,
+                stacklevel=4) -> Sinusoids:
     """The result from fitted parameters of ``k`` components; only the first ``report`` are listed, but the
     residual is that of the whole fit."""
     m, _ = _model(p, tau, k)
     f, amp, phase, c0 = components(p, k, t0)
     report = k if report is None else report
-    failed = status in (FitStatus.MAX_ITER, FitStatus.NONFINITE)
-    if failed:
-        warnings.warn(MESSAGES[status], FitConvergenceWarning, stacklevel=stacklevel)
-    return Sinusoids(freqs=f[:report], amplitudes=amp[:report], phases=phase[:report], offset=c0,
-                     residual=float(torch.sqrt(torch.mean((x - m) ** 2))), fs=rate, resolution=rate / x.shape[0],
-                     success=not failed, status=int(status), message=MESSAGES[status],
-                     nit=nit, nfev=nfev)
+    result = Sinusoids(freqs=f[:report], amplitudes=amp[:report], phases=phase[:report], offset=c0,
+                       residual=float(torch.sqrt(torch.mean((x - m) ** 2))), fs=rate, resolution=rate / x.shape[0],
+                       success=status.success, status=status, message=MESSAGES[status], nit=nit, nfev=nfev)
+    return conclude(result, throw=throw, category=FitConvergenceWarning, stacklevel=stacklevel)
