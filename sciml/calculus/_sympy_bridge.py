@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import sympy
 import torch
 
-from sciml.problems._expressions import parse
+from sciml.expressions import parse
 
 Node = Callable[[dict], object]  # env (symbol name -> tensor) -> tensor or python float
 

@@ -29,11 +29,11 @@ import numpy as np
 import sympy
 import torch
 
-from sciml._result import Result
 from sciml._validation import as_tensor
 from sciml.calculus._reference import derivatives, kink_sets, kinks, lambdify
 from sciml.calculus._sympy_bridge import _symbol_names
-from sciml.problems._expressions import parse
+from sciml.expressions import parse
+from sciml.results import Result
 
 NOT_FINITE = "reference not finite"
 NO_DERIVATIVE = "derivative does not exist"

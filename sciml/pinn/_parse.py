@@ -2,8 +2,9 @@
 
 Equations such as ``"u'' + u = 0"`` become SymPy equations in applied functions (``u(x)``,
 ``Derivative(u(x), (x, 2))``), the form :func:`sympy.dsolve` understands; conditions such as
-``"u'(pi/2) = 1"`` become expressions in point values, kept as :class:`PointValue` records. Every error is a
-``ValueError`` naming the text it came from.
+``"u'(pi/2) = 1"`` become expressions in point values, kept as :class:`PointValue` records. The text is
+read by the safe parser :func:`sciml.expressions.parse`; errors in it are
+:class:`~sciml.expressions.ExpressionError` (a ``ValueError``) naming the text they came from.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import re
 
 import sympy
 from sympy.core.function import AppliedUndef
-from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
-_TRANSFORMS = (*standard_transformations, convert_xor)
+from sciml.expressions import ExpressionError, parse
+
 _PRIMED = re.compile(r"(?<![\w.])([A-Za-z_]\w*)('+)")
 _MARK = "__d"  # ``u''`` is spelt ``u__d2`` while parsing
 
@@ -50,7 +51,7 @@ def split_equation(text: str, where: str) -> tuple[str, str]:
     if len(parts) == 1:
         return parts[0], "0"
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-        raise ValueError(f"{where}: {text!r} must be one equation 'lhs = rhs' (or an expression equal to 0)")
+        raise ExpressionError(f"{where}: {text!r} must be one equation 'lhs = rhs' (or an expression equal to 0)")
     return parts[0], parts[1]
 
 
@@ -70,17 +71,18 @@ def parse_side(text, *, where: str, functions, names: dict) -> sympy.Expr:
         raise TypeError(f"{where}: expected a string or a SymPy expression, got {type(text).__name__} {text!r}")
     stray = sorted(primed_names([text]) - set(functions))
     if stray:
-        raise ValueError(f"{where}: unknown function {stray[0]!r} in {text!r}; the problem's unknown functions are "
-                         f"{sorted(functions)}")
+        raise ExpressionError(f"{where}: unknown function {stray[0]!r} in {text!r}; the problem's unknown functions "
+                              f"are {sorted(functions)}")
     local = dict(names)
     for f in functions:
         local[f] = sympy.Function(f)
+    spelt = _spell(str(text), functions)
     try:
-        expr = parse_expr(_spell(str(text), functions), local_dict=local, transformations=_TRANSFORMS)
-    except Exception as exc:  # SymPy raises many types for bad text; all of them are the user's input
-        raise ValueError(f"{where}: SymPy cannot parse {text!r} ({type(exc).__name__}: {exc})") from None
+        expr = parse(spelt, where=where, local_dict=local)
+    except ExpressionError as exc:  # name the text as the user wrote it, not its spelling u__d2
+        raise ExpressionError(str(exc).replace(repr(spelt), repr(text), 1)) from None
     if not isinstance(expr, sympy.Expr):
-        raise ValueError(f"{where}: {text!r} is not an algebraic expression (got {type(expr).__name__})")
+        raise ExpressionError(f"{where}: {text!r} is not an algebraic expression (got {type(expr).__name__})")
     return expr
 
 
@@ -103,8 +105,8 @@ def to_applied(expr: sympy.Expr, x: sympy.Symbol, functions, *, where: str) -> s
         if hit is None or hit[0] not in functions:
             continue
         if len(app.args) != 1 or app.args[0] != x:
-            raise ValueError(f"{where}: {app} must be applied to the variable {x} in an equation "
-                             f"(point values such as {hit[0]}(0) belong in the conditions)")
+            raise ExpressionError(f"{where}: {app} must be applied to the variable {x} in an equation "
+                                  f"(point values such as {hit[0]}(0) belong in the conditions)")
         reps[app] = _derivative(sympy.Function(hit[0])(x), x, hit[1])
     return expr.xreplace(reps)
 
@@ -151,10 +153,10 @@ def point_values(expr: sympy.Expr, x: sympy.Symbol, functions, *, where: str, po
     def record(node, name, k, pt):
         nonlocal out
         if name not in functions:
-            raise ValueError(f"{where}: unknown function {name!r}; the problem's unknown functions are "
-                             f"{sorted(functions)}")
+            raise ExpressionError(f"{where}: unknown function {name!r}; the problem's unknown functions are "
+                                  f"{sorted(functions)}")
         if pt.free_symbols:
-            raise ValueError(f"{where}: {node} must be at a fixed point, but its argument {pt} has symbols")
+            raise ExpressionError(f"{where}: {node} must be at a fixed point, but its argument {pt} has symbols")
         index = next((i for i, p in enumerate(points) if sympy.simplify(p - pt) == 0), None)
         if index is None:
             points.append(sympy.nsimplify(pt) if pt.is_Float else pt)
@@ -168,17 +170,17 @@ def point_values(expr: sympy.Expr, x: sympy.Symbol, functions, *, where: str, po
         d, variables, pts = sub.args
         if not (isinstance(d, sympy.Derivative) and isinstance(d.expr, AppliedUndef) and len(pts) == 1
                 and set(d.variables) == set(variables)):
-            raise ValueError(f"{where}: cannot read {sub} as a derivative value at a point")
+            raise ExpressionError(f"{where}: cannot read {sub} as a derivative value at a point")
         record(sub, type(d.expr).__name__, len(d.variables), pts[0])
     for app in sorted(out.atoms(AppliedUndef), key=lambda a: (_sort_key(a.args[0]) if a.args else 0.0, str(a))):
         name = type(app).__name__
         hit = _marked(name) or (name, 0)
         if len(app.args) != 1:
-            raise ValueError(f"{where}: {app} must have one argument, the point")
+            raise ExpressionError(f"{where}: {app} must have one argument, the point")
         record(app, hit[0], hit[1], app.args[0])
     if x in out.free_symbols:
-        raise ValueError(f"{where}: a condition cannot depend on the variable {x}; "
-                         f"write values at points, such as u(0) or u'(1)")
+        raise ExpressionError(f"{where}: a condition cannot depend on the variable {x}; "
+                              f"write values at points, such as u(0) or u'(1)")
     return out, sorted(set(records), key=lambda r: r.symbol.name)
 
 
