@@ -1,7 +1,8 @@
-"""Ablation: what the fused tanh path (``sciml.calculus.taylor_tanh``) buys, against sciml's own list form.
+"""Ablation: what the fused tanh path of Taylor mode buys, against sciml's own list form.
 
-Not a peer comparison (``bench_calculus.py`` has those): the same calls with
-``taylor_tanh.ENABLED`` on and off, in one process, best of ``--repeat``:
+Not a peer comparison (``bench_calculus.py`` has those): the same calls inside
+``sciml.calculus.fused_taylor(False)`` and outside it (the fused Function on), in one process, best of
+``--repeat``:
 
 - one training step through u″ of a 1-64-64-64-1 tanh MLP (gradient of mean((u″ + u)²)) at N = 10³, 10⁴, 10⁵;
 - ``sciml.pinn.solve`` on the seed problem u″ + u = 0 with L-BFGS and Adam on larger networks, 40 iterations
@@ -44,8 +45,7 @@ def main(argv=None) -> int:
     import torch
     from bench_calculus import _mlp
 
-    from sciml.calculus import _taylor_tanh as taylor_tanh
-    from sciml.calculus import taylor_derivatives
+    from sciml.calculus import fused_taylor, taylor_derivatives
     from sciml.pinn import BVP, solve
 
     torch.set_num_threads(args.threads)
@@ -54,9 +54,8 @@ def main(argv=None) -> int:
     def both(fn):
         out = []
         for enabled in (False, True):
-            taylor_tanh.ENABLED = enabled
-            out.append(fn())
-        taylor_tanh.ENABLED = True
+            with fused_taylor(enabled):
+                out.append(fn())
         return out
 
     print(f"torch {torch.__version__}, {args.threads} thread(s); time: list form -> fused (ratio)")

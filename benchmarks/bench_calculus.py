@@ -20,7 +20,7 @@ import torch
 from _harness import Case, have
 
 from sciml import calculus
-from sciml.calculus._taylor import taylor_derivatives
+from sciml.calculus import taylor_derivatives
 
 NOTES: list[str] = []  # compile times and identity checks, printed by summary()
 

@@ -9,7 +9,7 @@ import sympy
 import torch
 from torch.func import jacfwd
 
-from sciml.pinn import BVP, IVP, BVPResult, ConvergenceWarning, collocation_points, solve
+from sciml.pinn import BVP, IVP, BVPResult, BVPStatus, ConvergenceWarning, collocation_points, solve
 from sciml.pinn._ansatz import Ansatz
 from sciml.pinn._network import TanhMLP
 from sciml.pinn._result import PINNSolution
@@ -143,8 +143,8 @@ def test_taylor_mode_derivatives_match_autograd(generator):
 @pytest.mark.parametrize("order", [1, 2])
 def test_plain_autograd_takes_the_fused_path_with_the_same_numbers(order, generator, monkeypatch):
     """L-BFGS and Adam differentiate the residual by plain autograd: the network then runs the fused Function
-    of sciml.calculus.taylor_tanh in ξ (scaled by scaleᵈ); values and θ-gradients equal the list form that
-    torch.func transforms get."""
+    of sciml.calculus.tanh_mlp_derivatives in ξ (scaled by scaleᵈ); values and θ-gradients equal the list
+    form that torch.func transforms get."""
     from sciml.calculus import _taylor_tanh as taylor_tanh
 
     calls = []
@@ -219,7 +219,7 @@ def test_collocation_points(generator):
 
 def test_seed_accuracy_against_sin_and_solve_bvp(seed_result):
     r = seed_result
-    assert isinstance(r, BVPResult) and r.success and r.status == 1 and r.stop_reason == "residual"
+    assert isinstance(r, BVPResult) and r.success and r.status == BVPStatus.SUCCESS == 0 and r.stop_reason == "residual"
     x = grid(0, math.pi / 2)
     assert float((r.sol(x) - torch.sin(x)).abs().max()) <= 1e-6
     ref = scipy_solution(seed_problem())
@@ -266,7 +266,7 @@ def test_nan_residual_stops_with_a_clear_status():
     p = BVP("u'' + sqrt(u - 5) = 0", (0, 1), ["u(0) = 0", "u(1) = 0"])
     with pytest.warns(ConvergenceWarning, match="not finite"):
         r = solve(p)
-    assert (r.status, r.stop_reason, r.success, r.niter) == (-1, "nan", False, 0)
+    assert (r.status, r.stop_reason, r.success, r.niter) == (BVPStatus.NONFINITE, "nan", False, 0)
     assert bool(torch.isfinite(r.theta).all())
 
 

@@ -8,8 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from sciml.calculus import derivative
-from sciml.calculus._taylor import Sin, taylor_derivatives
+from sciml.calculus import Sin, derivative, taylor_derivatives
 
 F64 = torch.float64
 TOL = {"rtol": 1e-12, "atol": 1e-12}

@@ -1,16 +1,18 @@
 """sciml.calculus (fused tanh path): the fused, chunked Taylor-mode Function for tanh MLPs against nested
 reverse-mode autograd (values, gradients in the parameters and in x, double backward), its chunking and
-buffer reuse, and the fallbacks to the list form (torch.func, forward AD, other networks, order 3)."""
+buffer reuse, the fallbacks to the list form (torch.func, forward AD, other networks, order 3), the choice of
+path (fused=, fused_taylor), and tanh_mlp_derivatives on weights and biases."""
 
 import copy
 import itertools
+import threading
 
 import pytest
 import torch
 from torch import nn
 
 from sciml.calculus import _taylor_tanh as taylor_tanh
-from sciml.calculus import derivative, taylor_derivatives
+from sciml.calculus import derivative, fused_taylor, tanh_mlp_derivatives, taylor_derivatives
 
 F64 = torch.float64
 
@@ -173,9 +175,9 @@ def test_fallbacks_to_the_list_form(generator):
     layers = taylor_tanh.tanh_mlp(net)
     assert not taylor_tanh.applies(layers, x, 3) and not taylor_tanh.applies(layers, x, 0)
     fused = taylor_derivatives(net, x, 2)
-    with pytest.MonkeyPatch.context() as m:  # switched off: the list form, the same numbers
-        m.setattr(taylor_tanh, "ENABLED", False)
-        assert not taylor_tanh.applies(layers, x, 2)
+    # switched off: the list form, the same numbers
+    torch.testing.assert_close(taylor_derivatives(net, x, 2, fused=False), fused, rtol=1e-13, atol=1e-13)
+    with fused_taylor(False):
         torch.testing.assert_close(taylor_derivatives(net, x, 2), fused, rtol=1e-13, atol=1e-13)
     assert taylor_tanh.tanh_mlp(nn.Sequential(nn.Linear(1, 4), nn.Sigmoid(), nn.Linear(4, 1))) is None
     assert taylor_tanh.tanh_mlp(nn.Sequential(nn.Linear(1, 4), nn.Tanh())) is None
@@ -193,3 +195,108 @@ def test_fallbacks_to_the_list_form(generator):
         dual = fwAD.make_dual(x, torch.ones_like(x))
         tangent = fwAD.unpack_dual(taylor_derivatives(net, dual, 2)[2]).tangent
     torch.testing.assert_close(tangent, taylor_derivatives(net, x, 3)[3], rtol=1e-12, atol=1e-12)
+
+
+def _spy(monkeypatch):
+    """Count the calls of the fused Function."""
+    calls = []
+    apply = taylor_tanh.TanhTaylor.apply
+    monkeypatch.setattr(taylor_tanh.TanhTaylor, "apply", lambda *a: calls.append(1) or apply(*a))
+    return calls
+
+
+def test_fused_argument_and_fused_taylor_choose_the_path(monkeypatch, generator):
+    """fused=None follows the innermost fused_taylor block (on outside any); fused=True/False override it;
+    the block is restored on exit, exception or not, nests, and does not reach other threads."""
+    calls = _spy(monkeypatch)
+    net = _net(generator)
+    x = torch.randn(6, dtype=F64, generator=generator)
+
+    def fused_calls(f=taylor_derivatives, net=net, **kw):
+        before = len(calls)
+        f(net, x, 2, **kw)
+        return len(calls) - before
+
+    one_output = _net(generator, widths=(1, 5, 1))
+    assert (fused_calls(), fused_calls(fused=True), fused_calls(fused=False)) == (1, 1, 0)
+    assert fused_calls(derivative, one_output) == 1
+    with fused_taylor(False):
+        assert (fused_calls(), fused_calls(fused=True), fused_calls(fused=False)) == (0, 1, 0)
+        assert fused_calls(derivative, one_output) == 0  # derivative() follows the block too
+        with fused_taylor(True):
+            assert fused_calls() == 1
+        assert fused_calls() == 0
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(fused_calls()))
+        thread.start()
+        thread.join()
+        assert seen == [1]  # another thread: the default
+    with pytest.raises(RuntimeError, match="boom"), fused_taylor(False):
+        raise RuntimeError("boom")
+    assert fused_calls() == 1
+    with pytest.raises(TypeError, match="enabled must be True or False"), fused_taylor(0):
+        pass
+    with pytest.raises(TypeError, match="fused must be None"):
+        taylor_derivatives(net, x, 2, fused=1)
+
+
+def test_fused_true_says_why_it_cannot_serve(generator):
+    net = _net(generator)
+    x = torch.randn(6, dtype=F64, generator=generator)
+    with pytest.raises(ValueError, match="orders 1 and 2, got order=3"):
+        taylor_derivatives(net, x, 3, fused=True)
+    sigmoid = nn.Sequential(nn.Linear(1, 4, dtype=F64), nn.Sigmoid(), nn.Linear(4, 1, dtype=F64))
+    with pytest.raises(ValueError, match="not Linear, Tanh"):
+        taylor_derivatives(sigmoid, x, 2, fused=True)
+    with pytest.raises(ValueError, match=r"inside a torch\.func transform"):
+        torch.func.vmap(lambda t: taylor_derivatives(net, t, 2, fused=True))(x[:, None])
+    params = list(net.parameters())
+    with pytest.raises(ValueError, match=r"inside a torch\.func transform"):
+        torch.func.grad(lambda p0: tanh_mlp_derivatives([p0, *params[1:]], x, 1, fused=True).sum())(params[0])
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_tanh_mlp_derivatives_on_weights_and_biases(bias, chunk, monkeypatch, generator):
+    """Points of any shape; the fused Function under plain autograd at orders 1-2, the list form otherwise,
+    all equal to taylor_derivatives of the same nn.Sequential (itself checked against nested autograd)."""
+    calls = _spy(monkeypatch)
+    net = _net(generator, bias=bias)
+    params = [p for layer in net[0::2] for p in (layer.weight, layer.bias)]
+    x = torch.randn(3, 5, dtype=F64, generator=generator)
+    for order in range(4):
+        want = taylor_derivatives(net, x.reshape(-1), order, fused=False)
+        n_before = len(calls)
+        got = tanh_mlp_derivatives(params, x, order)
+        assert len(calls) - n_before == (order in (1, 2))
+        assert got.shape == (order + 1, 3, 5, 2)
+        torch.testing.assert_close(got.reshape(want.shape), want, rtol=1e-13, atol=1e-13)
+        torch.testing.assert_close(tanh_mlp_derivatives(params, x, order, fused=False), got, rtol=1e-13,
+                                   atol=1e-13)
+    # gradients in the parameters through the fused Function equal those of the list form
+    w = torch.randn(3, 3, 5, 2, dtype=F64, generator=generator)
+    leaves = [p for p in params if p is not None]
+    got = torch.autograd.grad((w * tanh_mlp_derivatives(params, x, 2)).sin().sum(), leaves)
+    want = torch.autograd.grad((w * tanh_mlp_derivatives(params, x, 2, fused=False)).sin().sum(), leaves)
+    for g, r in zip(got, want, strict=True):
+        torch.testing.assert_close(g, r, rtol=1e-12, atol=1e-12)
+    # under vmap over points: the list form, the same numbers
+    batched = torch.func.vmap(lambda t: tanh_mlp_derivatives(params, t, 2))(x.reshape(-1))  # (15, 3, 2)
+    torch.testing.assert_close(batched.transpose(0, 1), tanh_mlp_derivatives(params, x, 2).reshape(3, 15, 2),
+                               rtol=1e-13, atol=1e-13)
+
+
+def test_tanh_mlp_derivatives_bad_input(generator):
+    params = list(_net(generator).parameters())
+    x = torch.randn(4, dtype=F64, generator=generator)
+    with pytest.raises(ValueError, match="order must be a non-negative integer"):
+        tanh_mlp_derivatives(params, x, -1)
+    with pytest.raises(ValueError, match="order must be a non-negative integer"):
+        tanh_mlp_derivatives(params, x, True)
+    with pytest.raises(ValueError, match=r"weight-bias pairs.*got 5 tensors"):
+        tanh_mlp_derivatives(params[:5], x, 1)
+    with pytest.raises(ValueError, match=r"W₀ of shape \(9, 2\)"):
+        tanh_mlp_derivatives([torch.ones(9, 2, dtype=F64), *params[1:]], x, 1)
+    with pytest.raises(TypeError, match=r"floating-point tensor of points, got torch\.int64"):
+        tanh_mlp_derivatives(params, torch.arange(4), 1)
+    with pytest.raises(TypeError, match="got list"):
+        tanh_mlp_derivatives(params, [0.0, 1.0], 1)

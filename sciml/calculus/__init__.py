@@ -9,9 +9,12 @@
 - :mod:`~sciml.calculus._torch_to_sympy` — :func:`to_sympy`, the reverse direction: a converted callable, a traced
   torch function or a tensor back to SymPy.
 - :mod:`~sciml.calculus._taylor` — :func:`taylor_derivatives`, u, u′, …, u⁽ᵏ⁾ of an MLP at a batch of
-  points by Taylor-mode propagation (what :func:`derivative` uses for an ``nn.Sequential``).
-- :mod:`~sciml.calculus._taylor_tanh` — its fast path for tanh MLPs at orders 1 and 2: one autograd
-  Function, chunked, with hand-derived backward formulas and reused buffers.
+  points by Taylor-mode propagation (what :func:`derivative` uses for an ``nn.Sequential``);
+  :func:`tanh_mlp_derivatives`, the same for a tanh MLP given by its weights and biases (the PINN's network);
+  :func:`fused_taylor`, a ``with`` block that switches the fused path below off. Built on
+  :mod:`~sciml.calculus._taylor_tanh`, the fast path for tanh MLPs at orders 1 and 2 (one autograd Function,
+  chunked, with hand-derived backward formulas and reused buffers), and
+  :mod:`~sciml.calculus._taylor_series`, the list form (series of activations, plain torch operations).
 - :mod:`~sciml.calculus._functions` — the seed's custom Function :class:`Cubic`, written for every
   autograd mode.
 - :mod:`~sciml.calculus._verification` — :func:`verify`, a torch callable's gradient (and Hessian) against
@@ -42,7 +45,8 @@ from sciml.calculus._operators import (
 )
 from sciml.calculus._symbolic_function import SympyFunction, sympy_function
 from sciml.calculus._sympy_bridge import UnsupportedExpressionError, to_torch
-from sciml.calculus._taylor import Sin, taylor_derivatives
+from sciml.calculus._taylor import fused_taylor, tanh_mlp_derivatives, taylor_derivatives
+from sciml.calculus._taylor_series import Sin
 from sciml.calculus._torch_to_sympy import UnsupportedOperationError, to_sympy
 from sciml.calculus._verification import DerivativeReport, verify
 
@@ -58,6 +62,7 @@ __all__ = [
     "cubic",
     "derivative",
     "divergence",
+    "fused_taylor",
     "grad",
     "hessian",
     "hvp",
@@ -66,6 +71,7 @@ __all__ = [
     "laplacian",
     "random_expressions",
     "sympy_function",
+    "tanh_mlp_derivatives",
     "taylor_derivatives",
     "to_sympy",
     "to_torch",

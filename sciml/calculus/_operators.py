@@ -340,10 +340,11 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
 
     A ``torch.nn.Sequential`` ``f`` with one input and one output is called as ``f(x[:, None])[:, 0]``
     (``x`` of shape ``(N,)``, result ``(N,)``). When it is made of ``Linear`` layers and the elementwise
-    activations :func:`~sciml.calculus.taylor.taylor_derivatives` supports (Tanh, Sigmoid, SiLU, ReLU,
+    activations :func:`~sciml.calculus.taylor_derivatives` supports (Tanh, Sigmoid, SiLU, ReLU,
     Softplus, GELU, Sin), the derivative comes from Taylor mode: one forward pass carrying the Taylor
     coefficients, equal to nested reverse mode to rounding and cheaper to train through (for a tanh MLP at
-    order 1 or 2, the fused Function of :mod:`~sciml.calculus._taylor_tanh`). Other Sequentials fall back to
+    order 1 or 2, the fused Function of :mod:`~sciml.calculus._taylor_tanh`, unless a
+    :func:`~sciml.calculus.fused_taylor` block switches it off). Other Sequentials fall back to
     nested reverse mode.
 
     Parameters

@@ -1,6 +1,6 @@
 r"""The fast path of Taylor mode: u, u′, u″ of a ``Linear``–``Tanh``–…–``Linear`` network as one Function.
 
-:func:`~sciml.calculus.taylor.taylor_derivatives` propagates Taylor coefficients with plain torch operations,
+:func:`~sciml.calculus.taylor_derivatives` propagates Taylor coefficients with plain torch operations,
 which autograd records op by op. On a CPU most of a PINN training step then goes to elementwise passes
 over fresh ``N × width`` tensors and to the page faults of allocating them. For the common case — a tanh
 MLP, derivatives up to order 2, plain autograd — :class:`TanhTaylor` computes the same numbers chunk by
@@ -14,9 +14,11 @@ chunk of points in preallocated buffers that are reused across chunks and calls:
 
 With ``t = tanh z₀``, ``s = 1 − t²`` and normalized coefficients ``z = z₀ + z₁ε + z₂ε²``, tanh maps to
 ``y₀ = t``, ``y₁ = s z₁``, ``y₂ = s (z₂ − t z₁²)``. A backward with ``create_graph=True`` (a Hessian in
-the parameters, say) goes through the differentiable list form (:func:`_list_form`), so every higher
-derivative stays exact; ``torch.func`` transforms and forward AD use the list form of
-:mod:`~sciml.calculus._taylor` directly.
+the parameters, say) goes through the differentiable list form
+(:func:`~sciml.calculus._taylor_series.tanh_list_form`), so every higher derivative stays exact; ``torch.func``
+transforms and forward AD use that list form directly. Which path a call takes is decided in
+:mod:`~sciml.calculus._taylor` (:func:`applies` here says only whether this one can serve); this module
+imports only :mod:`~sciml.calculus._taylor_series`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import threading
 
 import torch
 from torch import nn
+
+from sciml.calculus._taylor_series import tanh_list_form
 
 CHUNK = 2**16
 """Size of a chunk: ``CHUNK // min(widest, 128)`` points, so that one coefficient of the widest layer holds
@@ -42,10 +46,6 @@ COSTLY_OPS_FACTOR = 8
 ``OMP_WAIT_POLICY=PASSIVE`` with more than one thread (every parallel operation wakes its sleeping threads,
 about 60 µs; 8192-point chunks made u″ at N = 10⁴ 1.8× faster than 1024 there), and on GPUs (a kernel launch
 per operation; not measured here)."""
-
-ENABLED = True
-"""Set ``False`` to send every call through the list form of :mod:`~sciml.calculus._taylor` (the same numbers
-to rounding, slower): to compare, or to rule this path out while debugging."""
 
 _PASSIVE = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() == "PASSIVE"
 
@@ -68,10 +68,10 @@ def tanh_mlp(net) -> list[nn.Linear] | None:
 
 
 def applies(layers, x: torch.Tensor, order: int) -> bool:
-    """Whether :class:`TanhTaylor` serves: :data:`ENABLED`, a tanh MLP (``layers`` from :func:`tanh_mlp`, or the
-    parameters of one; ``None`` for another network), order 1 or 2, and plain autograd (no ``torch.func``
-    transform, no forward AD)."""
-    return (ENABLED and layers is not None and order in (1, 2)
+    """Whether :class:`TanhTaylor` can serve: a tanh MLP (``layers`` from :func:`tanh_mlp`, or the parameters of
+    one; ``None`` for another network), order 1 or 2, and plain autograd (no ``torch.func`` transform, no
+    forward AD)."""
+    return (layers is not None and order in (1, 2)
             and torch._C._functorch.peek_interpreter_stack() is None
             and torch.autograd.forward_ad._current_level < 0)
 
@@ -303,16 +303,7 @@ def _recompute(x, params, order, G, needs):
     flags = [needs[0], *needs[2:]]
     wanted = [t for t, n in zip(inputs, flags, strict=True) if n and t is not None]
     with torch.enable_grad():
-        D = _list_form(x, params[0::2], params[1::2], order)
+        D = tanh_list_form(x, params[0::2], params[1::2], order)
     grads = iter(torch.autograd.grad(D, wanted, G, create_graph=True, allow_unused=True, materialize_grads=True))
     return [next(grads) if n and t is not None else None for t, n in zip(inputs, flags, strict=True)]
 
-
-def _list_form(x, Ws, bs, order):
-    """:class:`TanhTaylor`'s result from plain differentiable operations (the series as a list)."""
-    from sciml.calculus._taylor import _propagate, _tanh_series
-
-    steps = [("linear", (Ws[0], bs[0]))]
-    for W, b in zip(Ws[1:], bs[1:], strict=True):
-        steps += [("activation", _tanh_series), ("linear", (W, b))]
-    return _propagate(x, steps, order)

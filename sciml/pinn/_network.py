@@ -3,10 +3,10 @@
 The network maps a scalar ``x`` in ``[a, b]`` (rescaled to ``ξ = 2(x - a)/(b - a) - 1``) to ``k`` outputs.
 Its parameters are one flat tensor ``theta`` so that ``torch.func`` takes Jacobians with respect to a single
 argument. Derivatives ``dᵈN/dxᵈ = scaleᵈ dᵈN/dξᵈ`` come from Taylor-mode propagation in ``ξ``
-(:mod:`sciml.calculus._taylor`): a few matrix products per order instead of nested autograd passes. Under
-plain autograd at orders 1 and 2 (the residual and gradient of L-BFGS and Adam) that is the fused Function
-of :mod:`sciml.calculus._taylor_tanh`; under ``torch.func`` transforms (Levenberg–Marquardt's ``vmap``-ed
-Jacobian) and at other orders, the list form.
+(:func:`sciml.calculus.tanh_mlp_derivatives`): a few matrix products per order instead of nested autograd
+passes. Under plain autograd at orders 1 and 2 (the residual and gradient of L-BFGS and Adam) that is one
+fused autograd Function; under ``torch.func`` transforms (Levenberg–Marquardt's ``vmap``-ed Jacobian) and at
+other orders, the list form (``with sciml.calculus.fused_taylor(False):`` forces the list form everywhere).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from sciml.calculus import _taylor_tanh as taylor_tanh
+from sciml.calculus import tanh_mlp_derivatives
 
 
 class TanhMLP:
@@ -73,12 +73,7 @@ class TanhMLP:
         """
         scale = 2.0 / (self.b - self.a)
         xi = (x - self.a) * scale - 1.0
-        params = self.unflatten(theta)
-        if taylor_tanh.applies(params, xi, order):
-            D = taylor_tanh.TanhTaylor.apply(xi.reshape(-1), order, *params)
-            D = D.reshape(order + 1, *x.shape, D.shape[-1])
-        else:
-            D = taylor_tanh._list_form(xi, params[0::2], params[1::2], order)
+        D = tanh_mlp_derivatives(self.unflatten(theta), xi, order)
         powers = torch.tensor([scale**d for d in range(order + 1)], dtype=D.dtype, device=D.device)
         return D * powers.reshape(-1, *(1,) * (D.dim() - 1))
 
