@@ -114,6 +114,9 @@ def _cmd_verify(args, out) -> int:
     return 1 if failed else 0
 
 
+_KIND_HELP = "only problems of this kind, old kind name or capability (e.g. optimize, calculus, pinn)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sciml", description="Solve mathematical problems with PyTorch and check them against SymPy and SciPy.")
@@ -121,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="the catalog: name, kind, title, references")
-    p.add_argument("--kind", help="only problems of this kind")
+    p.add_argument("--kind", help=_KIND_HELP)
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="a problem's statement and references")
@@ -135,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="run problems against their references; exit 1 if any fails")
     p.add_argument("problems", nargs="*", metavar="NAME|FILE", help="problems to run (default: the catalog)")
-    p.add_argument("--kind", help="only problems of this kind")
+    p.add_argument("--kind", help=_KIND_HELP)
     p.add_argument("--out", metavar="DIR", default="sciml-out",
                    help="folder for report.md and figures (default: sciml-out)")
     p.add_argument("--no-figures", action="store_true", help="write the report without figures (faster)")

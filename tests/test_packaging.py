@@ -31,7 +31,7 @@ def test_non_editable_install_ships_the_catalog(tmp_path):
     if proc.returncode != 0:
         pytest.fail(f"pip install . failed:\n{proc.stderr[-2000:]}")
     code = (
-        "import sciml.problems as p, sciml.problems.registry as r; print(r.catalog_dir()); "
+        "import sciml.problems as p, sciml.problems._registry as r; print(r.catalog_dir()); "
         "print(len(p.names())); print(p.verify_problem(p.load('seed_linalg_solve')).passed)"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

@@ -4,7 +4,7 @@ import matplotlib.figure
 import pytest
 
 from sciml import problems as P
-from sciml.problems._bvp import BVPProblem
+from sciml.problems import BVPProblem
 from sciml.problems._registry import catalog_dir
 
 NAMES = sorted(entry.name.removesuffix(".toml") for entry in (catalog_dir() / "pinn").iterdir()
@@ -65,16 +65,22 @@ BASE = {"kind": "bvp", "equation": "u'' + u = 0", "domain": [0, 1], "conditions"
     ({"domain": [0]}, "key 'domain': must have 2 entries"),
     ({"domain": [1, 0]}, "empty interval"),
     ({"conditions": ["u(0) = 0"]}, "need 2 condition"),
-    ({"conditions": "u(0) = 0"}, "key 'conditions': must be a list"),
+    ({"conditions": "u(0) = 0"}, "key 'conditions': must be a non-empty list of strings"),
     ({"solver": {"stepsize": 1}}, "solver: unknown option 'stepsize'"),
-    ({"solver": {"dtype": "float16"}}, "solver: dtype must be 'float32' or 'float64'"),
+    ({"solver": {"dtype": "float16"}}, "solver: dtype must be one of 'float64', 'float32'"),
     ({"reference": {"exact": {"tol": 1e-6}}}, "'exact' reference needs the closed form"),
     ({"reference": {"spline": {"tol": 1e-6}}}, "no such reference"),
     ({"exact": 1}, "key 'exact': must be a string"),
     ({"colour": "red"}, "key 'colour': is not a known key"),
     ({"data": [1, 2]}, "key 'data': must be a table"),
     ({"exact_unknowns": {"k": 1}}, "'k' is not among the unknowns"),
-    ({"constants": {"c": {"equation": "c = 2"}}}, r"key 'constants\.c': must be a table"),
+    ({"constants": {"c": {"equation": "c = 2"}}}, r"key 'constants\.c\.guess': is required but missing"),
+    ({"constants": {"c": "c = 2"}}, r"key 'constants\.c': must be a table"),
+    ({"constants": {"c": {"equation": "c = 2", "guess": 1, "tol": 1}}}, r"key 'constants\.c\.tol': is not a known"),
+    ({"data": {"x": [0, 1], "u": [0]}}, r"key 'data\.u': must have 2 entries"),
+    ({"data": {"solution": "sin(x)", "n": "ten", "noise": 0, "seed": 1}}, r"key 'data\.n': must be a positive"),
+    ({"data": {"solution": "sin(x)", "n": 10, "noise": -1, "seed": 1}}, r"key 'data\.noise': must be a non-neg"),
+    ({"data": {"x": [0, 1]}}, "key 'data': must hold x and u"),
 ])
 def test_bad_problem_files(change, match):
     data = {**BASE, **change}

@@ -62,11 +62,14 @@ def test_from_dict_builds_and_verifies():
 @pytest.mark.parametrize(
     ("change", "key", "message"),
     [
-        ({"kind": "nosuch"}, "kind", "must be one of"),
+        ({"kind": "nosuch"}, "kind", "unknown problem kind 'nosuch'"),
+        ({"kind": "linalgg"}, "kind", "did you mean linalg"),
+        ({"kind": "calculus"}, "kind", "is a capability, not a kind"),
         ({"A": "not a list"}, "A", "must be a list"),
         ({"A": [[1, 2], [3]]}, "A", "different lengths"),
         ({"b": ["1/0 +"]}, "b", "cannot parse"),
         ({"reference": {"exact": {}}}, "reference.exact.tol", "missing"),
+        ({"reference": {"exact": {"tol": 0}}}, "reference.exact.tol", "must be a positive"),
         ({"reference": {"oracle": {"tol": 1}}}, "reference.oracle", "no such reference"),
         ({"reference": {}}, "reference", "empty"),
         ({"operation": "det"}, "operation", "must be one of"),
@@ -162,3 +165,37 @@ def test_spec_accessors_report_nested_keys():
     spec = Spec({"t": {"num": "x"}}, "f.toml")
     with pytest.raises(ProblemFileError, match=r"f.toml: key 't.num'.*must be a constant"):
         spec.table("t").number("num")
+
+
+@pytest.mark.parametrize(("read", "message"), [
+    (lambda s: s.int("flag"), "key 'flag': must be an integer, got .*True"),
+    (lambda s: s.int("n", low=5), "key 'n': must be an integer >= 5, got .*3"),
+    (lambda s: s.int("x"), r"key 'x': must be an integer, got .*2\.5"),
+    (lambda s: s.bool("n"), "key 'n': must be True or False, got .*3"),
+    (lambda s: s.positive("neg"), "key 'neg': must be a positive finite number"),
+    (lambda s: s.number("neg", low=0), "key 'neg': must be a non-negative finite number"),
+    (lambda s: s.choice("name", ["grad", "hessian"]), r"key 'name': must be one of 'grad', 'hessian', got 'gard'; "
+                                                      r"did you mean 'grad'\?"),
+    (lambda s: s.strings("names"), "key 'names': must be a non-empty list of strings, got list"),
+    (lambda s: s.strings("dup", distinct=True), "key 'dup': must be distinct"),
+    (lambda s: s.str_or_list("n"), "key 'n': must be a string or a list of strings, got int 3"),
+    (lambda s: s.constants("mixed"), r"key 'mixed'\[1\]: 'y' must be a constant"),
+    (lambda s: s.table("t").int("missing"), "key 't.missing': is required but missing"),
+])
+def test_spec_validators_name_file_and_key(read, message):
+    spec = Spec({"flag": True, "n": 3, "x": 2.5, "neg": "-1/2", "name": "gard", "names": ["a", 1],
+                 "dup": ["a", "a"], "mixed": ["1/2", "y"], "t": {}}, "f.toml")
+    with pytest.raises(ProblemFileError, match=f"^f.toml: {message}"):
+        read(spec)
+
+
+def test_spec_validators_return_the_values():
+    spec = Spec({"n": 3, "on": False, "tol": "1/100", "op": "HESSIAN", "at": ["pi/6", 2], "A": [[1, "1/2"]],
+                 "e": 2, "opts": {"lr": 0.1}}, "f.toml")
+    assert spec.int("n", low=1) == 3 and spec.bool("on") is False and spec.positive("tol") == 0.01
+    assert spec.choice("op", ["grad", "hessian"]) == "hessian"  # any letter case, returned as listed
+    assert spec.constants("at", length=2) == ["pi/6", 2]  # kept as written, for SymPy
+    assert spec.array("A") == [[1.0, 0.5]] and spec.array("e") == 2.0 and spec.array("x", None) is None
+    assert spec.mapping("opts") == {"lr": 0.1} and spec.mapping("absent") == {}
+    assert spec.int("absent", None) is None and spec.strings("absent", None) is None
+    spec.check_unused()

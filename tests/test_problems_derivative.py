@@ -1,5 +1,5 @@
-"""The derivative and custom_function problem kinds: the catalog passes, bad files name the key, and
-wrong answers or wrong Functions fail verification."""
+"""The derivative and custom_function problem kinds (capability calculus): the catalog passes, bad files name
+the key, and wrong answers or wrong Functions fail verification."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sciml import problems as P
-from sciml.problems._derivative import CustomFunctionProblem, DerivativeProblem
+from sciml.problems import CustomFunctionProblem, DerivativeProblem
 
 CALCULUS = sorted(p.stem for p in (Path(__file__).parents[1] / "problems" / "calculus").glob("*.toml"))
 
@@ -144,7 +144,7 @@ def _spec(**changes):
     ({"at": [1]}, "at must list one value per variable"),
     ({"at": [1, "q"]}, r"key 'at'\[1\]: 'q' must be a constant"),
     ({"at": None}, "key 'at': is required but missing"),
-    ({"variables": "x y"}, "key 'variables': must be a list"),
+    ({"variables": "x y"}, "key 'variables': must be a non-empty list of strings"),
     ({"exact": [1, 2, 3]}, r"exact must have shape \(2,\)"),
     ({"v": [1, 1]}, "v is required for operations .* and only for them"),
     ({"operation": "vjp"}, "v is required for operations"),
@@ -155,7 +155,7 @@ def _spec(**changes):
     ({"order": "2"}, "key 'order': must be a positive integer"),
     ({"operation": "derivative", "order": 2}, "operation 'derivative' needs one variable"),
     ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [1, 2], "exact": None},
-     "order must be a positive integer for operation 'derivative', got None"),
+     r"order \(of operation 'derivative'\) must be a positive integer, got NoneType None"),
     ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [], "order": 1, "exact": None},
      "at must list the points"),
     ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [1, 2], "order": 1, "exact": [3]},

@@ -1,4 +1,4 @@
-"""The "minimize" problem kind: the catalog's optimization problems verify, and wrong answers fail."""
+"""The "optimize" problem kind (alias "minimize"): the catalog's problems verify, and wrong answers fail."""
 
 import math
 from pathlib import Path
@@ -7,13 +7,12 @@ import pytest
 from matplotlib.figure import Figure
 
 from sciml import problems
-from sciml.problems import ProblemFileError
-from sciml.problems._minimize import MinimizeProblem
+from sciml.problems import MinimizeProblem, ProblemFileError
 
 OPTIMIZE_FILES = sorted((Path(__file__).resolve().parents[1] / "problems" / "optimize").glob("*.toml"))
 
 QUARTIC = {
-    "kind": "minimize",
+    "kind": "optimize",
     "title": "quartic",
     "fun": "x^4 - 3*x^3 + 2",
     "variables": ["x"],
@@ -105,6 +104,10 @@ def test_plot_three_variables():
     ({"exact_x": ["1/0 +"]}, "key 'exact_x"),
     ({"variables": []}, "key 'variables': must be a non-empty list"),
     ({"max_iter": -3}, "key 'max_iter': must be a non-negative integer"),
+    ({"max_iter": 2.5}, "key 'max_iter': must be a non-negative integer"),
+    ({"gtol": 0}, "key 'gtol': must be a positive"),
+    ({"method": "GD"}, None),  # names are case-insensitive
+    ({"variables": ["x", "x"], "x0": [0, 0], "exact_x": [0, 0]}, "key 'variables': must be distinct"),
     ({"bounds": [[1, 0]]}, "bounds must be 1 pairs"),
     ({"bounds": None}, "needs bounds"),
     ({"exact_fun": None}, "needs exact_x and exact_fun"),
@@ -112,5 +115,8 @@ def test_plot_three_variables():
 ])
 def test_bad_problem_files_name_the_problem(change, match):
     data = {k: v for k, v in {**QUARTIC, **change}.items() if v is not None}
+    if match is None:
+        assert problems.from_dict(data, source="ok.toml").method == "gd"
+        return
     with pytest.raises(ProblemFileError, match=match):
         problems.from_dict(data, source="bad.toml")

@@ -1,13 +1,12 @@
-"""The spectrum and qp problem kinds: every catalog problem verifies, plots, and bad files are named."""
+"""The signal (alias spectrum) and qp problem kinds: every catalog problem verifies, plots, and bad files are named."""
 
 import matplotlib.pyplot as plt
 import pytest
 
 from sciml import problems as P
-from sciml.problems._qp import QPProblem
+from sciml.problems import QPProblem, SpectrumProblem
 from sciml.problems._registry import catalog_dir
 from sciml.problems._spec import ProblemFileError
-from sciml.problems._spectrum import SpectrumProblem
 
 NAMES = sorted(entry.name.removesuffix(".toml") for folder in ("signal", "qp")
                for entry in (catalog_dir() / folder).iterdir() if entry.name.endswith(".toml"))
@@ -60,14 +59,20 @@ def test_a_problem_with_the_wrong_peak_count_fails_with_a_note():
 
 
 @pytest.mark.parametrize(("table", "match"), [
-    ({"kind": "spectrum", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 1,
+    ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 1,
       "exact_freqs": [1, 2], "exact_amplitudes": [1], "reference": {"exact": {"tol": 1e-6}}},
      "exact_freqs must have n_peaks = 1 entries"),
-    ({"kind": "spectrum", "signal": "sin(s)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 1,
+    ({"kind": "signal", "signal": "sin(s)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 1,
       "reference": {"scipy": {"tol": 1e-6}}}, "uses s"),
-    ({"kind": "spectrum", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100.5}, "n_peaks": 1,
+    ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100.5}, "n_peaks": 1,
       "reference": {"scipy": {"tol": 1e-6}}}, "key 't.num': must be an integer"),
-    ({"kind": "spectrum", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100, "step": 2},
+    ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 3}, "n_peaks": 1,
+      "reference": {"scipy": {"tol": 1e-6}}}, "key 't.num': must be an integer >= 4, got 3"),
+    ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 0,
+      "reference": {"scipy": {"tol": 1e-6}}}, "key 'n_peaks': must be a positive integer"),
+    ({"kind": "signal", "signal": "sin(t)", "t": {"start": 1, "stop": 0, "num": 100}, "n_peaks": 1,
+      "reference": {"scipy": {"tol": 1e-6}}}, "stop > start"),
+    ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100, "step": 2},
       "n_peaks": 1, "reference": {"scipy": {"tol": 1e-6}}}, "key 't.step': is not a known key"),
     ({"kind": "qp", "Q": [[1, 0], [0, 1]], "c": [1, 1], "A": [[1, 1]], "reference": {"scipy": {"tol": 1e-6}}},
      "give both A and b"),

@@ -1,7 +1,9 @@
 """What every problem is: a statement, a solver call, independent references with tolerances, a figure.
 
-A problem kind subclasses :class:`Problem` and implements ``statement``, ``solve``, ``references``,
-``from_spec`` (reading its file format) and optionally ``plot``. Data flows one way:
+A problem kind subclasses :class:`Problem`, names its ``kind`` and ``capability`` (the subpackage it
+exercises), and implements ``statement``, ``solve``, ``references``, ``from_spec`` (reading its file format
+through :class:`~sciml.problems._spec.Spec`) and optionally ``plot``; what several kinds need (exact constants,
+SymPy values, error metrics, plot helpers) is in :mod:`sciml.problems._references`. Data flows one way:
 problem → ``solve()`` → result → ``Reference.error(result)`` → :class:`Comparison` rows.
 """
 
@@ -12,9 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import numpy as np
-
-from sciml._result import Result
+from sciml._validation import check_real
+from sciml.results import Result
 
 
 def format_value(value) -> str:
@@ -26,17 +27,6 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)
-
-
-def max_abs_error(answer, reference, what: str = "answer") -> float:
-    """``max |answer − reference|`` over all entries (real or complex); 0 for empty arrays.
-
-    Raises ``ValueError`` naming ``what`` when the shapes differ, so a wrong-shaped answer fails loudly.
-    """
-    a, b = np.asarray(answer), np.asarray(reference)
-    if a.shape != b.shape:
-        raise ValueError(f"{what}: answer has shape {a.shape}, reference {b.shape}")
-    return float(np.max(np.abs(a - b), initial=0.0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +75,10 @@ class Problem(ABC):
     only the references named there are checked.
     """
 
+    #: the kind's name in problem files and ``sciml list`` (see ``sciml.problems.KINDS``)
     kind: ClassVar[str]
+    #: the sciml subpackage the kind exercises (``calculus``, ``optimize``, ``pinn``, ...): ``--kind`` selects by it too
+    capability: ClassVar[str | None] = None
     #: reference names this kind can build, with their labels
     reference_labels: ClassVar[dict[str, str]] = {}
 
@@ -102,8 +95,7 @@ class Problem(ABC):
                 f"choose from {sorted(self.reference_labels)}"
             )
         for key, tol in self.tolerances.items():
-            if not tol > 0:
-                raise ValueError(f"tolerances[{key!r}] must be positive, got {tol!r}")
+            check_real(tol, f"tolerances[{key!r}]", low=0, low_open=True)
 
     @property
     def method(self) -> str:
@@ -133,3 +125,10 @@ class Problem(ABC):
 
     def _reference(self, name: str, error: Callable[[Any], float]) -> Reference:
         return Reference(name, self.reference_labels[name], self.tolerances[name], error)
+
+    def _compare_with(self, answers: dict[str, Callable[[], Any]],
+                      error: Callable[[Any, Any], float]) -> list[Reference]:
+        """The references named in ``tolerances``, in that order: reference ``name`` scores a result by
+        ``error(result, answers[name]())``. Answers are computed when the reference is checked, so a crashing
+        reference fails its own row only."""
+        return [self._reference(name, lambda r, answer=answers[name]: error(r, answer())) for name in self.tolerances]

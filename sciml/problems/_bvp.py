@@ -1,4 +1,5 @@
-"""ODE boundary and initial value problems stated as mathematics, solved by :func:`sciml.pinn.solve`.
+"""ODE boundary value problems (kind ``bvp``, capability ``pinn``) stated as mathematics, solved by
+:func:`sciml.pinn.solve`; initial value problems are the kind ``ivp`` beside it (:mod:`._ivp`).
 
 File keys: ``equation`` (a string, or a list for systems), ``domain`` (two entries, numbers or constant
 strings), ``conditions`` (a list of equations in point values, or ``"periodic"``), optional ``exact`` (closed
@@ -11,10 +12,11 @@ and ``seed`` to sample a closed form at ``n`` random points with Gaussian noise)
 options for :func:`sciml.pinn.solve`, plus ``seed`` for the initial weights; ``dtype`` by name, ``"float64"``
 or ``"float32"``).
 
-References: ``exact``, ``sympy`` (``dsolve``), ``scipy`` (``solve_bvp``, or ``solve_ivp`` for initial
-values) and ``unknowns`` (``exact_unknowns``). Error: the max absolute error of ``result.sol`` on 1000
-equispaced points of the domain; against ``scipy`` also of the unknowns ``solve_bvp`` identifies; against
-``unknowns`` the max absolute error of the identified constants.
+References: ``exact``, ``sympy`` (``dsolve``), ``scipy`` (``solve_bvp``, or ``solve_ivp`` when every
+condition sits at the left end and no constant is identified; the label says which) and ``unknowns``
+(``exact_unknowns``). Error: the max absolute error of ``result.sol`` on 1000 equispaced points of the domain;
+against ``scipy`` also of the unknowns ``solve_bvp`` identifies; against ``unknowns`` the max absolute error
+of the identified constants.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ import warnings
 import numpy as np
 import torch
 
-from sciml.problems._base import Problem, Reference, max_abs_error
-from sciml.problems._expressions import parse_number
+from sciml._validation import check_choice, check_int
+from sciml.expressions import parse_number
+from sciml.problems._base import Problem, Reference
+from sciml.problems._references import max_abs_error
 
 GRID_POINTS = 1000
 
@@ -37,6 +41,7 @@ class BVPProblem(Problem):
     """An ODE problem ``equation`` on ``domain`` with ``conditions`` (see :class:`sciml.pinn.BVP`)."""
 
     kind = "bvp"
+    capability = "pinn"
     reference_labels = {"exact": "closed form", "sympy": "sympy.dsolve", "scipy": "scipy.integrate.solve_bvp",
                         "unknowns": "exact unknowns"}
 
@@ -53,7 +58,7 @@ class BVPProblem(Problem):
 
     def __post_init__(self):
         super().__post_init__()
-        from sciml.pinn import BVP, solve
+        from sciml.pinn import solve
 
         if "exact" in self.tolerances and self.exact is None:
             raise ValueError("an 'exact' reference needs the closed form: give exact = \"...\"")
@@ -67,16 +72,24 @@ class BVPProblem(Problem):
         unknown = sorted(set(self.solver) - options)
         if unknown:
             raise ValueError(f"solver: unknown option {unknown[0]!r}; choose from {sorted(options)}")
-        if self.solver.get("dtype", "float64") not in ("float32", "float64"):
-            raise ValueError(f"solver: dtype must be 'float32' or 'float64', got {self.solver['dtype']!r}")
+        if "dtype" in self.solver:
+            self.solver = {**self.solver, "dtype": check_choice(self.solver["dtype"], "solver: dtype",
+                                                                ("float64", "float32"))}
         known = {**self.parameters, **_solve_constants(self.constants, self.parameters)}
         data = _observations(self.data, self.domain, known) if self.data is not None else None
-        self.bvp = BVP(self.equation, tuple(self.domain), list(self.conditions), parameters=known or None,
-                       unknowns=self.unknowns or None, exact=self.exact, data=data)
+        self.bvp = self._statement(self.equation, tuple(self.domain), list(self.conditions), parameters=known or None,
+                                   unknowns=self.unknowns or None, exact=self.exact, data=data)
         self.true_unknowns = {k: parse_number(v, where=f"exact_unknowns[{k!r}]")
                               for k, v in self.exact_unknowns.items()}
         self._solutions: dict[str, object] = {}
         self._stages = self._continuation(self.solver.get("continuation", {}), known)
+
+    @staticmethod
+    def _statement(*args, **kwargs):
+        """The :mod:`sciml.pinn` statement of the problem (the ``ivp`` kind checks it is an initial value one)."""
+        from sciml.pinn import BVP
+
+        return BVP(*args, **kwargs)
 
     @property
     def method(self) -> str:
@@ -161,11 +174,11 @@ class BVPProblem(Problem):
     def references(self) -> list[Reference]:
         from sciml.pinn.references import scipy_method
 
-        refs = []
-        for name in self.tolerances:
-            label = scipy_method(self.bvp) if name == "scipy" else self.reference_labels[name]
-            refs.append(Reference(name, label, self.tolerances[name], lambda r, n=name: self._error(n, r)))
-        return refs
+        labels = dict(self.reference_labels)
+        if "scipy" in self.tolerances:  # the solver the SciPy reference uses: solve_ivp or solve_bvp
+            labels["scipy"] = scipy_method(self.bvp)
+        return [Reference(name, labels[name], tol, lambda r, n=name: self._error(n, r))
+                for name, tol in self.tolerances.items()]
 
     def plot(self, result, fig) -> bool:
         x = self.grid()
@@ -197,34 +210,31 @@ class BVPProblem(Problem):
 
     @classmethod
     def from_spec(cls, spec, **common):
-        equation = spec.get("equation")
-        if not (isinstance(equation, str) or (isinstance(equation, list) and equation
-                                              and all(isinstance(e, str) for e in equation))):
-            raise spec.error("equation", f"must be a string or a list of strings, got {equation!r}")
-        domain = spec.list("domain", length=2)
-        conditions = spec.list("conditions")
-        if not all(isinstance(c, str) for c in conditions):
-            raise spec.error("conditions", f"must be a list of strings such as \"u(0) = 0\", got {conditions!r}")
-        exact = spec.get("exact", None)
-        if exact is not None and not (isinstance(exact, str) or (isinstance(exact, list) and all(
-                isinstance(e, str) for e in exact))):
-            raise spec.error("exact", f"must be a string (or a list of strings for systems), got {exact!r}")
-        tables = {}
-        for key in ("parameters", "unknowns", "solver", "exact_unknowns", "constants"):
-            table = spec.table(key, None)
-            tables[key] = dict(table.data) if table is not None else {}
-        for name, entry in tables["constants"].items():
-            if not (isinstance(entry, dict) and set(entry) == {"equation", "guess"}):
-                raise spec.error(f"constants.{name}", "must be a table {equation = \"...\", guess = number}")
-        data = spec.table("data", None)
-        if data is not None:
-            data = dict(data.data)
-            allowed = ({"x", "u"}, {"solution", "n", "noise", "seed"})
-            if set(data) not in allowed:
-                raise spec.error("data", f"must hold x and u (lists), or solution, n, noise and seed; got "
-                                         f"{sorted(data)}")
-        return cls(equation=equation, domain=domain, conditions=conditions, exact=exact, data=data, **tables,
+        constants = {}
+        table = spec.table("constants", None)
+        for name in table.data if table is not None else ():
+            entry = table.table(name)  # name = {equation = "...", guess = number}
+            constants[name] = {"equation": entry.str("equation"), "guess": entry.constant("guess")}
+            entry.check_unused()
+        return cls(equation=spec.str_or_list("equation"), domain=spec.constants("domain", length=2),
+                   conditions=spec.strings("conditions", example='"u(0) = 0"'), exact=spec.str_or_list("exact", None),
+                   data=_data(spec), constants=constants,
+                   **{key: spec.mapping(key) for key in ("parameters", "unknowns", "solver", "exact_unknowns")},
                    **common)
+
+
+def _data(spec) -> dict | None:
+    """The ``[data]`` table: observations ``x`` and ``u``, or a closed form to sample with seeded noise."""
+    data = spec.table("data", None)
+    if data is None:
+        return None
+    if set(data.data) == {"x", "u"}:
+        x = data.numbers("x")
+        return {"x": x, "u": data.numbers("u", length=len(x))}
+    if set(data.data) == {"solution", "n", "noise", "seed"}:
+        return {"solution": data.str("solution"), "n": data.int("n", low=1), "noise": data.number("noise", low=0),
+                "seed": data.int("seed", low=0)}
+    raise spec.error("data", f"must hold x and u (lists), or solution, n, noise and seed; got {sorted(data.data)}")
 
 
 def _solve_constants(constants: dict, parameters: dict) -> dict:
@@ -232,7 +242,7 @@ def _solve_constants(constants: dict, parameters: dict) -> dict:
     parameters and earlier constants substituted."""
     import sympy
 
-    from sciml.problems._expressions import parse
+    from sciml.expressions import parse
 
     known = {sympy.Symbol(k): parse(v, where=f"parameters[{k!r}]") for k, v in parameters.items()}
     out = {}
@@ -259,13 +269,13 @@ def _observations(data: dict, domain, parameters) -> tuple[np.ndarray, np.ndarra
     from NumPy's generator seeded by ``seed``."""
     import sympy
 
-    from sciml.problems._expressions import parse
+    from sciml.expressions import parse
 
     if "x" in data:
         return np.asarray(data["x"], dtype=float), np.asarray(data["u"], dtype=float)
     a, b = (parse_number(d, where=f"domain[{i}]") for i, d in enumerate(domain))
-    rng = np.random.default_rng(int(data["seed"]))
-    x = np.sort(rng.uniform(a, b, int(data["n"])))
+    rng = np.random.default_rng(check_int(data["seed"], "data['seed']", low=0))
+    x = np.sort(rng.uniform(a, b, check_int(data["n"], "data['n']", low=1)))
     expr = parse(data["solution"], where="data.solution").subs({sympy.Symbol(k): v for k, v in parameters.items()})
     variable = sorted(expr.free_symbols, key=str)
     if len(variable) > 1:

@@ -1,4 +1,5 @@
-"""Linear-algebra problems: a solve, eigenvalues, singular values or an inverse of a given matrix."""
+"""Linear-algebra problems (kind ``linalg``): a solve, eigenvalues, singular values or an inverse of a given
+matrix by :mod:`sciml.linalg`, against the stated values and :mod:`scipy.linalg`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from sciml.problems._base import Problem, format_value, max_abs_error
+from sciml._validation import check_choice
+from sciml.problems._base import Problem, format_value
+from sciml.problems._references import max_abs_error
 
-_OPERATIONS = ("solve", "eigvals", "svd", "inv")
+OPERATIONS = ("solve", "eigvals", "svd", "inv")
 
 
 @dataclasses.dataclass(eq=False)
@@ -23,6 +26,7 @@ class LinalgProblem(Problem):
     """
 
     kind = "linalg"
+    capability = "linalg"
     reference_labels = {"exact": "closed form", "scipy": "scipy.linalg"}
 
     operation: str = "solve"
@@ -32,8 +36,7 @@ class LinalgProblem(Problem):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.operation not in _OPERATIONS:
-            raise ValueError(f"operation must be one of {_OPERATIONS}, got {self.operation!r}")
+        self.operation = check_choice(self.operation, "operation", OPERATIONS)
         if (self.operation == "solve") != (self.b is not None):
             raise ValueError("b is required for operation 'solve' and only for it")
         if "exact" in self.tolerances and self.exact is None:
@@ -84,21 +87,10 @@ class LinalgProblem(Problem):
         return scipy.linalg.inv(A)
 
     def references(self):
-        refs = []
-        for name in self.tolerances:
-            if name == "exact":
-                value = np.asarray(self.exact)
-                refs.append(self._reference(name, lambda r, v=value: max_abs_error(self._answer(r), v)))
-            else:
-                refs.append(self._reference(name, lambda r: max_abs_error(self._answer(r), self._scipy())))
-        return refs
+        answers = {"exact": lambda: np.asarray(self.exact), "scipy": self._scipy}
+        return self._compare_with(answers, lambda r, ref: max_abs_error(self._answer(r), ref))
 
     @classmethod
     def from_spec(cls, spec, **common):
-        operation = spec.choice("operation", _OPERATIONS)
-        exact = None
-        if spec.has("exact"):
-            value = spec.get("exact")
-            exact = spec.matrix("exact") if value and isinstance(value[0], list) else spec.numbers("exact")
-        return cls(operation=operation, A=spec.matrix("A"),
-                   b=spec.numbers("b") if spec.has("b") else None, exact=exact, **common)
+        return cls(operation=spec.choice("operation", OPERATIONS), A=spec.matrix("A"), b=spec.numbers("b", None),
+                   exact=spec.array("exact", None), **common)

@@ -1,4 +1,5 @@
-"""Quadratic programs with equality constraints: min ½xᵀQx + cᵀx subject to A x = b."""
+"""Quadratic programs (kind ``qp``) with equality constraints, min ½xᵀQx + cᵀx subject to A x = b, solved by
+:func:`sciml.qp.solve_qp` and checked against the stated solution and SciPy's ``trust-constr``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from sciml.problems._base import Problem, max_abs_error
+from sciml.problems._base import Problem
+from sciml.problems._references import max_abs_error
 
 
 @dataclasses.dataclass(eq=False)
@@ -23,6 +25,7 @@ class QPProblem(Problem):
     """
 
     kind = "qp"
+    capability = "qp"
     reference_labels = {"exact": "closed form", "scipy": "scipy.optimize.minimize(trust-constr)"}
 
     Q: list = dataclasses.field(default_factory=list)
@@ -77,13 +80,8 @@ class QPProblem(Problem):
         return res.x, (np.asarray(res.v[0]) if constraints else None)
 
     def references(self):
-        refs = []
-        for name in self.tolerances:
-            if name == "exact":
-                refs.append(self._reference(name, lambda r: self._error(r, self.exact_x, self.exact_lam)))
-            else:
-                refs.append(self._reference(name, lambda r: self._error(r, *self._scipy())))
-        return refs
+        answers = {"exact": lambda: (self.exact_x, self.exact_lam), "scipy": self._scipy}
+        return self._compare_with(answers, lambda r, ref: self._error(r, *ref))
 
     def plot(self, result, fig) -> bool:
         x = result.x.detach().cpu().numpy()
@@ -121,8 +119,5 @@ class QPProblem(Problem):
 
     @classmethod
     def from_spec(cls, spec, **common):
-        A = spec.matrix("A") if spec.has("A") else None
-        return cls(Q=spec.matrix("Q"), c=spec.numbers("c"), A=A,
-                   b=spec.numbers("b") if spec.has("b") else None,
-                   exact_x=spec.numbers("exact_x") if spec.has("exact_x") else None,
-                   exact_lam=spec.numbers("exact_lam") if spec.has("exact_lam") else None, **common)
+        return cls(Q=spec.matrix("Q"), c=spec.numbers("c"), A=spec.matrix("A", None), b=spec.numbers("b", None),
+                   exact_x=spec.numbers("exact_x", None), exact_lam=spec.numbers("exact_lam", None), **common)

@@ -10,16 +10,21 @@ from pathlib import Path
 from sciml.problems._base import Problem
 from sciml.problems._spec import ProblemFileError, Spec
 
-#: kind name -> "module:Class"; imported on first use so that listing kinds stays cheap
+#: kind name -> "module:Class"; imported on first use so that listing kinds stays cheap. Each class names its
+#: ``capability``, the subpackage it exercises, by which ``catalog`` and ``--kind`` select too.
 KINDS: dict[str, str] = {
     "derivative": "sciml.problems._derivative:DerivativeProblem",
-    "custom_function": "sciml.problems._derivative:CustomFunctionProblem",
-    "minimize": "sciml.problems._minimize:MinimizeProblem",
+    "custom_function": "sciml.problems._custom_function:CustomFunctionProblem",
+    "optimize": "sciml.problems._optimize:MinimizeProblem",
     "linalg": "sciml.problems._linalg:LinalgProblem",
     "qp": "sciml.problems._qp:QPProblem",
-    "spectrum": "sciml.problems._spectrum:SpectrumProblem",
+    "signal": "sciml.problems._signal:SpectrumProblem",
     "bvp": "sciml.problems._bvp:BVPProblem",
+    "ivp": "sciml.problems._ivp:IVPProblem",
 }
+
+#: earlier kind names, accepted wherever a kind is named (files, ``--kind``, :func:`catalog`, :func:`kind_class`)
+ALIASES: dict[str, str] = {"minimize": "optimize", "spectrum": "signal"}
 
 _registered: dict[str, Problem] = {}
 
@@ -36,12 +41,61 @@ class UnknownProblemError(LookupError):
         return self.args[0]
 
 
+class UnknownKindError(ValueError):
+    """No kind, alias or capability of that name; ``suggestions`` holds the nearest names."""
+
+    def __init__(self, message: str, suggestions: list[str]):
+        self.suggestions = suggestions
+        super().__init__(message)
+
+
+def _unknown(name: str, what: str, candidates, *, capabilities_too: bool) -> UnknownKindError:
+    """The error for an unknown ``name``: the nearest names first, then every valid one."""
+    aliased = {k: [a for a, target in ALIASES.items() if target == k] for k in KINDS}
+    kinds = [f"{k} (alias {a[0]})" if a else k for k, a in sorted(aliased.items())]
+    valid = f"choose a kind: {', '.join(kinds)}"
+    if capabilities_too:  # those that group several kinds first
+        caps = sorted(capabilities().items(), key=lambda item: (item[1] == [item[0]], item[0]))
+        listed = [c if ks == [c] else f"{c} ({', '.join(ks)})" for c, ks in caps]
+        valid += f"; or a capability: {', '.join(listed)}"
+    suggestions = difflib.get_close_matches(str(name), sorted(candidates), n=3)
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    return UnknownKindError(f"unknown {what} {name!r}{hint} ({valid})", suggestions)
+
+
+def resolve_kind(name: str) -> str:
+    """The kind ``name`` stands for: a kind of :data:`KINDS`, or one of its :data:`ALIASES`.
+
+    >>> resolve_kind("minimize")
+    'optimize'
+    """
+    if name in KINDS:
+        return name
+    if name in ALIASES:
+        return ALIASES[name]
+    caps = capabilities()
+    if name in caps:
+        raise UnknownKindError(f"{name!r} is a capability, not a kind: name one of its kinds "
+                               f"{', '.join(caps[name])}", caps[name])
+    raise _unknown(name, "problem kind", [*KINDS, *ALIASES], capabilities_too=False)
+
+
 def kind_class(kind: str) -> type[Problem]:
-    """The :class:`Problem` subclass for ``kind``."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown problem kind {kind!r}; choose from {sorted(KINDS)}")
-    module, cls = KINDS[kind].split(":")
+    """The :class:`Problem` subclass for ``kind`` (a kind or an alias)."""
+    module, cls = KINDS[resolve_kind(kind)].split(":")
     return getattr(importlib.import_module(module), cls)
+
+
+def capabilities() -> dict[str, list[str]]:
+    """Each capability (the sciml subpackage a kind exercises) with its kinds, from the kind classes.
+
+    >>> capabilities()["pinn"]
+    ['bvp', 'ivp']
+    """
+    out: dict[str, list[str]] = {}
+    for kind in KINDS:
+        out.setdefault(kind_class(kind).capability, []).append(kind)
+    return out
 
 
 def catalog_dir():
@@ -68,7 +122,10 @@ def _bundled_files() -> dict[str, object]:
 def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) -> Problem:
     """Build a problem from a table with the file format's keys (see ``problems/README.md``)."""
     spec = Spec(data, source)
-    kind = spec.choice("kind", KINDS)
+    try:
+        kind = resolve_kind(spec.str("kind"))
+    except UnknownKindError as exc:
+        raise spec.error("kind", str(exc)) from None
     cls = kind_class(kind)
     common = {
         "name": spec.str("name", name or ""),
@@ -84,7 +141,7 @@ def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) ->
         if key not in cls.reference_labels:
             raise refs.error(key, f"{kind} problems have no such reference; choose from "
                                   f"{sorted(cls.reference_labels)}")
-        tolerances[key] = refs.table(key).number("tol")
+        tolerances[key] = refs.table(key).positive("tol")
     if not tolerances:
         raise spec.error("reference", "is empty: give at least one reference with its tol")
     common["tolerances"] = tolerances
@@ -151,9 +208,21 @@ def load(name_or_path) -> Problem:
     raise UnknownProblemError(text, difflib.get_close_matches(text, names(), n=3, cutoff=0.4))
 
 
+def _selector(name: str):
+    """A test ``problem -> bool`` for a kind, an alias or a capability (also of registered problems)."""
+    kind = ALIASES.get(name, name)
+    registered = [(ALIASES.get(p.kind, p.kind), p.capability) for p in _registered.values()]
+    known = {*KINDS, *capabilities(), *(k for pair in registered for k in pair if k)}
+    if kind not in known:
+        raise _unknown(name, "kind", {*known, *ALIASES}, capabilities_too=True)
+    return lambda p: ALIASES.get(p.kind, p.kind) == kind or p.capability == kind
+
+
 def catalog(kind: str | None = None) -> list[Problem]:
-    """Every problem of the catalog (optionally of one ``kind``), sorted by name."""
-    if kind is not None and kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; choose from {sorted(KINDS)}")
-    problems = [load(n) for n in names()]
-    return [p for p in problems if kind is None or p.kind == kind]
+    """Every problem of the catalog, sorted by name; with ``kind``, those of that kind, alias or capability.
+
+    >>> sorted({p.kind for p in catalog("calculus")})
+    ['custom_function', 'derivative']
+    """
+    selected = (lambda p: True) if kind is None else _selector(kind)
+    return [p for p in (load(n) for n in names()) if selected(p)]

@@ -1,11 +1,18 @@
-"""Reading a problem file: a TOML table with typed accessors whose errors name the file, the key and the fix."""
+"""Reading a problem file: a TOML table with typed accessors whose errors name the file, the key and the fix.
+
+Every check of a file key lives here, so that each kind reads its keys in one line and every message has
+the same form, ``problems/x.toml: key 'order': must be a positive integer, got 0``. Checks of Python
+arguments (a problem built in Python) use :mod:`sciml._validation`; :func:`check_names` is the one such
+check the kinds share.
+"""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-from sciml.problems._expressions import ExpressionError, parse, parse_number
+from sciml._validation import check_bool, check_choice, check_int, check_real
+from sciml.expressions import ExpressionError, parse, parse_number
 
 
 class ProblemFileError(ValueError):
@@ -15,11 +22,21 @@ class ProblemFileError(ValueError):
 _MISSING = object()
 
 
+def check_names(value, name: str = "variables") -> list[str]:
+    """``value`` as a non-empty list of distinct names (strings), else a ``ValueError`` naming ``name``."""
+    if not isinstance(value, list | tuple) or not value or not all(isinstance(s, str) for s in value):
+        raise ValueError(f"{name} must be a non-empty list of names, got {value!r}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{name} must be distinct, got {list(value)}")
+    return list(value)
+
+
 class Spec:
     """One problem's table, read key by key. Every accessor raises :class:`ProblemFileError` on bad input.
 
     ``source`` is where the table came from (a file path or ``"<dict>"``); ``prefix`` the dotted path of
-    nested tables, so that messages read ``problems/x.toml: key 'reference.exact.tol': ...``.
+    nested tables, so that messages read ``problems/x.toml: key 'reference.exact.tol': ...``. Accessors
+    take an optional ``default``, returned as it is when the key is absent (without it the key is required).
     """
 
     def __init__(self, data: dict, source: str = "<dict>", prefix: str = ""):
@@ -51,6 +68,19 @@ class Spec:
     def error(self, key: str, message: str) -> ProblemFileError:
         return ProblemFileError(f"{self._where(key)}: {message}")
 
+    def _checked(self, key: str, check, value, *args, **kwargs):
+        """``check(value, name, ...)`` from :mod:`sciml._validation`, its error re-raised naming file and key."""
+        try:
+            return check(value, f"{self._where(key)}:", *args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise ProblemFileError(str(exc)) from None
+
+    def _constant(self, value, where: str) -> float:
+        try:
+            return parse_number(value, where=where)
+        except ExpressionError as exc:
+            raise ProblemFileError(str(exc)) from None
+
     def has(self, key: str) -> bool:
         return key in self.data
 
@@ -62,22 +92,51 @@ class Spec:
             return default
         return self.data[key]
 
+    # -- scalars ------------------------------------------------------------------------------------------
+
     def str(self, key: str, default=_MISSING) -> str:
         value = self.get(key, default)
         if value is not default and not isinstance(value, str):
             raise self.error(key, f"must be a string, got {type(value).__name__} {value!r}")
         return value
 
-    def number(self, key: str, default=_MISSING) -> float:
+    def int(self, key: str, default=_MISSING, *, low: int | None = None, high: int | None = None) -> int:
+        """An integer (not a bool, not a float such as ``100.0``) within ``[low, high]``."""
+        value = self.get(key, default)
+        return value if value is default else self._checked(key, check_int, value, low=low, high=high)
+
+    def bool(self, key: str, default=_MISSING) -> bool:
+        """``true`` or ``false`` (not 0, 1 or a string)."""
+        value = self.get(key, default)
+        return value if value is default else self._checked(key, check_bool, value)
+
+    def choice(self, key: str, choices, default=_MISSING) -> str:
+        """One of the names ``choices`` (any letter case; the name as spelt in ``choices`` is returned)."""
+        value = self.str(key, default)
+        return value if value is default else self._checked(key, check_choice, value, sorted(choices))
+
+    def number(self, key: str, default=_MISSING, *, low: float | None = None, low_open: bool = False) -> float:
+        """A real constant: a number or an exact string such as ``"2/3"`` or ``"pi/2"``, as a float; with
+        ``low``, at least (or, ``low_open``, above) it."""
         value = self.get(key, default)
         if value is default:
             return value
-        try:
-            return parse_number(value, where=self._where(key))
-        except ExpressionError as exc:
-            raise ProblemFileError(str(exc)) from None
+        number = self._constant(value, self._where(key))
+        return number if low is None else self._checked(key, check_real, number, low=low, low_open=low_open)
+
+    def positive(self, key: str, default=_MISSING) -> float:
+        """A constant > 0, as a float (tolerances, step sizes)."""
+        return self.number(key, default, low=0, low_open=True)
+
+    def constant(self, key: str, default=_MISSING):
+        """A real constant kept as written (``"9/4"`` stays a string, so SymPy reads it exactly), checked."""
+        value = self.get(key, default)
+        if value is not default:
+            self._constant(value, self._where(key))
+        return value
 
     def expr(self, key: str, default=_MISSING, *, symbols=None):
+        """A SymPy expression; ``symbols``, when given, are the only free symbols allowed."""
         value = self.get(key, default)
         if value is default:
             return value
@@ -85,6 +144,8 @@ class Spec:
             return parse(value, where=self._where(key), symbols=symbols)
         except ExpressionError as exc:
             raise ProblemFileError(str(exc)) from None
+
+    # -- lists --------------------------------------------------------------------------------------------
 
     def list(self, key: str, default=_MISSING, *, length: int | None = None) -> list:
         value = self.get(key, default)
@@ -96,21 +157,44 @@ class Spec:
             raise self.error(key, f"must have {length} entries, got {len(value)}")
         return value
 
+    def strings(self, key: str, default=_MISSING, *, distinct: bool = False, example: str = "") -> list[str]:
+        """A non-empty list of strings (``distinct``: no repeats, as for variable names); ``example`` shows
+        one in the message (``"u(0) = 0"``)."""
+        value = self.get(key, default)
+        if value is default:
+            return value
+        if not isinstance(value, list) or not value or not all(isinstance(s, str) for s in value):
+            such = f" such as {example}" if example else ""
+            raise self.error(key, f"must be a non-empty list of strings{such}, got {type(value).__name__} "
+                                  f"{value!r}")
+        if distinct and len(set(value)) != len(value):
+            raise self.error(key, f"must be distinct, got {value!r}")
+        return value
+
+    def str_or_list(self, key: str, default=_MISSING) -> str | list[str]:
+        """A string, or a non-empty list of strings (one expression, or one per component of a system)."""
+        value = self.get(key, default)
+        if value is default or isinstance(value, str) or (
+                isinstance(value, list) and value and all(isinstance(s, str) for s in value)):
+            return value
+        raise self.error(key, f"must be a string or a list of strings, got {type(value).__name__} {value!r}")
+
     def numbers(self, key: str, default=_MISSING, *, length: int | None = None) -> list[float]:
-        """A list of constants; entries may be exact strings such as ``"2/3"``."""
+        """A list of constants as floats; entries may be exact strings such as ``"2/3"``."""
         value = self.list(key, default, length=length)
         if value is default:
             return value
-        out = []
-        for i, item in enumerate(value):
-            try:
-                out.append(parse_number(item, where=f"{self._where(key)}[{i}]"))
-            except ExpressionError as exc:
-                raise ProblemFileError(str(exc)) from None
-        return out
+        return [self._constant(item, f"{self._where(key)}[{i}]") for i, item in enumerate(value)]
+
+    def constants(self, key: str, default=_MISSING, *, length: int | None = None) -> list:
+        """A list of constants kept as written (exact strings stay strings, for SymPy), each checked."""
+        value = self.list(key, default, length=length)
+        if value is not default:
+            self.numbers(key, length=length)
+        return value
 
     def matrix(self, key: str, default=_MISSING) -> list[list[float]]:
-        """A rectangular list of lists of constants."""
+        """A rectangular list of lists of constants, as floats."""
         value = self.list(key, default)
         if value is default:
             return value
@@ -123,6 +207,17 @@ class Spec:
             raise self.error(key, f"rows have different lengths {[len(r) for r in rows]}")
         return rows
 
+    def array(self, key: str, default=_MISSING):
+        """A constant, a list of constants or a matrix of them (an answer of any shape), as floats."""
+        value = self.get(key, default)
+        if value is default:
+            return value
+        if not isinstance(value, list):
+            return self.number(key)
+        return self.matrix(key) if value and isinstance(value[0], list) else self.numbers(key)
+
+    # -- tables -------------------------------------------------------------------------------------------
+
     def table(self, key: str, default=_MISSING) -> Spec:
         value = self.get(key, default)
         if value is default:
@@ -131,11 +226,10 @@ class Spec:
             raise self.error(key, f"must be a table, got {type(value).__name__} {value!r}")
         return Spec(value, self.source, f"{self.prefix}{key}.")
 
-    def choice(self, key: str, choices, default=_MISSING) -> str:
-        value = self.str(key, default)
-        if value is not default and value not in choices:
-            raise self.error(key, f"must be one of {sorted(choices)}, got {value!r}")
-        return value
+    def mapping(self, key: str) -> dict:
+        """An optional table as a plain dict (``{}`` when absent), its entries left to the kind."""
+        table = self.table(key, None)
+        return {} if table is None else dict(table.data)
 
     def check_unused(self) -> None:
         """Raise on keys nobody read: a misspelt key must not be ignored silently."""

@@ -9,8 +9,8 @@ import traceback
 import warnings
 from typing import Any
 
-from sciml._result import Result
 from sciml.problems._base import Comparison, Problem
+from sciml.results import Result
 
 
 @dataclasses.dataclass(repr=False)

@@ -1,4 +1,5 @@
-"""Dominant frequencies of a signal given as a formula in t, sampled on a uniform grid."""
+"""Signal problems (kind ``signal``, alias ``spectrum``): the dominant frequencies of a signal given as a
+formula in t, sampled on a uniform grid, found by :func:`sciml.signal.dominant_frequencies`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import scipy.signal
 import sympy
 import torch
 
+from sciml._validation import check_int
+from sciml.expressions import parse
 from sciml.problems._base import Problem
-from sciml.problems._expressions import parse
+from sciml.problems._references import numpy_function, wrapped
 
 
 def _by_frequency(freqs, amps, phases=None):
@@ -19,8 +22,28 @@ def _by_frequency(freqs, amps, phases=None):
     return freqs[order], amps[order], (None if phases is None else phases[order])
 
 
-def _wrap(angle):
-    return np.angle(np.exp(1j * np.asarray(angle)))
+def scipy_tones(expr, t: np.ndarray, n_peaks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frequencies, amplitudes and phases of the ``n_peaks`` strongest tones of ``expr`` (in ``t``) sampled at
+    the uniform grid ``t``, by SciPy alone: ``periodogram`` peaks (``find_peaks``) refined by ``curve_fit``
+    (MINPACK Levenberg–Marquardt) of ``c₀ + Σ A cos(2π f t + φ)``, on samples from ``sympy.lambdify``."""
+    x = numpy_function(expr, [sympy.Symbol("t")])(t).astype(float)
+    num = len(t)
+    fs = (num - 1) / (t[-1] - t[0])
+    f, pxx = scipy.signal.periodogram(x, fs, window="hann", scaling="spectrum")  # pxx = A²/2 on a peak
+    bins, _ = scipy.signal.find_peaks(pxx, prominence=1e-3 * pxx.max())
+    bins = bins[np.argsort(-pxx[bins])][:n_peaks]
+    X = np.fft.rfft(x * scipy.signal.get_window("hann", num))
+    p0 = [x.mean()]
+    for k in bins:
+        p0 += [f[k], np.sqrt(2 * pxx[k]), np.angle(X[k]) - 2 * np.pi * f[k] * t[0]]
+
+    def model(tt, c0, *p):
+        return c0 + sum(a * np.cos(2 * np.pi * fk * tt + ph) for fk, a, ph in zip(*[iter(p)] * 3, strict=True))
+
+    p, _ = scipy.optimize.curve_fit(model, t, x, p0=p0, xtol=1e-15, ftol=1e-15, gtol=1e-15, maxfev=10000)
+    fk, ak, phk = np.asarray(p[1::3]), np.asarray(p[2::3]), np.asarray(p[3::3])
+    phk = np.where(ak < 0, phk + np.pi, phk)  # a negative amplitude is a half-turn of phase
+    return np.abs(fk), np.abs(ak), wrapped(np.where(fk < 0, -phk, phk))
 
 
 @dataclasses.dataclass(eq=False)
@@ -31,12 +54,11 @@ class SpectrumProblem(Problem):
     Error (both references): components are matched in order of frequency; the error is the max over them
     of ``|f − f*|`` (Hz) and ``|A − A*|``, and of the wrapped ``|φ − φ*|`` when ``exact_phases`` are given
     (phases of ``A cos(2π f t + φ)``). References: ``exact`` (``exact_freqs``, ``exact_amplitudes``) and
-    ``scipy``: ``scipy.signal.periodogram`` peaks (``scipy.signal.find_peaks``) refined by
-    ``scipy.optimize.curve_fit`` (MINPACK Levenberg–Marquardt) of the same sinusoid model, on samples from
-    ``sympy.lambdify``.
+    ``scipy`` (:func:`scipy_tones`).
     """
 
-    kind = "spectrum"
+    kind = "signal"
+    capability = "signal"
     reference_labels = {"exact": "exact tones", "scipy": "scipy periodogram + curve_fit"}
 
     signal: str = "0"
@@ -52,11 +74,10 @@ class SpectrumProblem(Problem):
     def __post_init__(self):
         super().__post_init__()
         self.expr = parse(self.signal, where="signal", symbols=["t"])
-        if not (isinstance(self.num, int) and self.num >= 4) or not self.stop > self.start:
-            raise ValueError(f"t must be a grid with stop > start and num ≥ 4 samples, got start={self.start}, "
-                             f"stop={self.stop}, num={self.num}")
-        if not (isinstance(self.n_peaks, int) and self.n_peaks >= 1):
-            raise ValueError(f"n_peaks must be a positive integer, got {self.n_peaks!r}")
+        self.num = check_int(self.num, "num (samples of t)", low=4)
+        self.n_peaks = check_int(self.n_peaks, "n_peaks", low=1)
+        if not self.stop > self.start:
+            raise ValueError(f"t must be a grid with stop > start, got start={self.start}, stop={self.stop}")
         for key in ("exact_freqs", "exact_amplitudes", "exact_phases"):
             value = getattr(self, key)
             if value is not None and len(value) != self.n_peaks:
@@ -86,6 +107,8 @@ class SpectrumProblem(Problem):
         options.setdefault("window", self.window)
         return dominant_frequencies(self.samples(), self.times(), k=self.n_peaks, **options)
 
+    # -- references -----------------------------------------------------------------------------------------
+
     def _error(self, result, freqs, amps, phases=None) -> float:
         got_f = result.freqs.detach().cpu().numpy()
         if got_f.shape[0] != self.n_peaks:
@@ -96,39 +119,17 @@ class SpectrumProblem(Problem):
                                             None if phases is None else np.asarray(phases, float))
         err = max(np.max(np.abs(got_f - freqs)), np.max(np.abs(got_a - amps)))
         if phases is not None:
-            err = max(err, np.max(np.abs(_wrap(got_p - phases))))
+            err = max(err, np.max(np.abs(wrapped(got_p - phases))))
         return float(err)
 
     def scipy_estimate(self):
-        """Frequencies, amplitudes and phases from SciPy alone (periodogram peaks, then ``curve_fit``)."""
-        t = np.linspace(self.start, self.stop, self.num)
-        x = np.broadcast_to(sympy.lambdify(sympy.Symbol("t"), self.expr, "numpy")(t), t.shape).astype(float)
-        fs = (self.num - 1) / (self.stop - self.start)
-        f, pxx = scipy.signal.periodogram(x, fs, window="hann", scaling="spectrum")  # pxx = A²/2 on a peak
-        bins, _ = scipy.signal.find_peaks(pxx, prominence=1e-3 * pxx.max())
-        bins = bins[np.argsort(-pxx[bins])][: self.n_peaks]
-        X = np.fft.rfft(x * scipy.signal.get_window("hann", self.num))
-        p0 = [x.mean()]
-        for k in bins:
-            p0 += [f[k], np.sqrt(2 * pxx[k]), np.angle(X[k]) - 2 * np.pi * f[k] * t[0]]
-
-        def model(tt, c0, *p):
-            return c0 + sum(a * np.cos(2 * np.pi * fk * tt + ph) for fk, a, ph in zip(*[iter(p)] * 3, strict=True))
-
-        p, _ = scipy.optimize.curve_fit(model, t, x, p0=p0, xtol=1e-15, ftol=1e-15, gtol=1e-15, maxfev=10000)
-        fk, ak, phk = np.asarray(p[1::3]), np.asarray(p[2::3]), np.asarray(p[3::3])
-        phk = np.where(ak < 0, phk + np.pi, phk)  # a negative amplitude is a half-turn of phase
-        return np.abs(fk), np.abs(ak), _wrap(np.where(fk < 0, -phk, phk))
+        """Frequencies, amplitudes and phases from SciPy alone (:func:`scipy_tones`)."""
+        return scipy_tones(self.expr, np.linspace(self.start, self.stop, self.num), self.n_peaks)
 
     def references(self):
-        refs = []
-        for name in self.tolerances:
-            if name == "exact":
-                refs.append(self._reference(name, lambda r: self._error(
-                    r, self.exact_freqs, self.exact_amplitudes, self.exact_phases)))
-            else:
-                refs.append(self._reference(name, lambda r: self._error(r, *self.scipy_estimate())))
-        return refs
+        answers = {"exact": lambda: (self.exact_freqs, self.exact_amplitudes, self.exact_phases),
+                   "scipy": self.scipy_estimate}
+        return self._compare_with(answers, lambda r, ref: self._error(r, *ref))
 
     def plot(self, result, fig) -> bool:
         from sciml.signal import plot_spectrum, spectrum
@@ -149,18 +150,10 @@ class SpectrumProblem(Problem):
     @classmethod
     def from_spec(cls, spec, **common):
         grid = spec.table("t")
-        num = grid.get("num")
-        if isinstance(num, bool) or not isinstance(num, int):
-            raise grid.error("num", f"must be an integer number of samples, got {num!r}")
-        n_peaks = spec.get("n_peaks")
-        if isinstance(n_peaks, bool) or not isinstance(n_peaks, int):
-            raise spec.error("n_peaks", f"must be an integer, got {n_peaks!r}")
         problem = cls(
-            signal=spec.str("signal"), start=grid.number("start"), stop=grid.number("stop"), num=num,
-            n_peaks=n_peaks,
-            exact_freqs=spec.numbers("exact_freqs") if spec.has("exact_freqs") else None,
-            exact_amplitudes=spec.numbers("exact_amplitudes") if spec.has("exact_amplitudes") else None,
-            exact_phases=spec.numbers("exact_phases") if spec.has("exact_phases") else None,
-            window=spec.str("window", "hann"), **common)
+            signal=spec.str("signal"), start=grid.number("start"), stop=grid.number("stop"),
+            num=grid.int("num", low=4), n_peaks=spec.int("n_peaks", low=1),
+            exact_freqs=spec.numbers("exact_freqs", None), exact_amplitudes=spec.numbers("exact_amplitudes", None),
+            exact_phases=spec.numbers("exact_phases", None), window=spec.str("window", "hann"), **common)
         grid.check_unused()
         return problem

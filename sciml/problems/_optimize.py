@@ -1,4 +1,5 @@
-"""Minimization problems: a SymPy objective, a start, a method, and the minimizer it must reach.
+"""Minimization problems (kind ``optimize``, alias ``minimize``): a SymPy objective, a start, a method of
+:func:`sciml.optimize.minimize`, and the minimizer it must reach.
 
 References (the error is the same for both):
 
@@ -23,12 +24,40 @@ import math
 
 import numpy as np
 
+from sciml._validation import check_choice, check_int, check_real
+from sciml.expressions import parse, parse_number
 from sciml.problems._base import Problem
-from sciml.problems._expressions import parse, parse_number
+from sciml.problems._references import numbers, numpy_function, padded_limits
+from sciml.problems._spec import check_names
 
 
-def _numbers(values, name: str) -> list[float]:
-    return [parse_number(v, where=f"{name}[{i}]") for i, v in enumerate(values)]
+def scipy_minimum(expr, variables, *, bounds=None, x0=None) -> tuple[np.ndarray, float]:
+    """The minimizer and minimum of the SymPy ``expr`` by SciPy alone (see the module): a seeded
+    ``differential_evolution`` over ``bounds`` (or the start ``x0``), then ``trust-exact`` with SymPy's
+    gradient and Hessian. Raises ``ValueError`` unless it ends at a verified minimum."""
+    import scipy.optimize
+    import sympy
+
+    symbols = sympy.symbols(variables)
+    f = sympy.lambdify(symbols, expr, "numpy")
+    g = sympy.lambdify(symbols, [sympy.diff(expr, s) for s in symbols], "numpy")
+    h = sympy.lambdify(symbols, sympy.hessian(expr, symbols), "numpy")
+    fun, grad, hess = (lambda z: float(f(*z)), lambda z: np.asarray(g(*z), dtype=float),
+                       lambda z: np.asarray(h(*z), dtype=float))
+    if bounds is not None:
+        seed = ({"rng": np.random.default_rng(0)}
+                if "rng" in inspect.signature(scipy.optimize.differential_evolution).parameters else {"seed": 0})
+        start = scipy.optimize.differential_evolution(fun, bounds, tol=1e-10, polish=False, **seed).x
+    else:
+        start = np.asarray(x0, dtype=float)
+    res = scipy.optimize.minimize(fun, start, method="trust-exact", jac=grad, hess=hess,
+                                  options={"gtol": 1e-12, "maxiter": 1000})
+    grad_norm = float(np.max(np.abs(grad(res.x))))
+    lam = float(np.linalg.eigvalsh(hess(res.x))[0])
+    if not (grad_norm <= 1e-8 and lam > 0):
+        raise ValueError(f"the SciPy reference did not reach a minimum (|grad f| = {grad_norm:.3g}, "
+                         f"smallest Hessian eigenvalue {lam:.3g}: {res.message})")
+    return np.asarray(res.x, dtype=float), float(res.fun)
 
 
 @dataclasses.dataclass(eq=False)
@@ -40,7 +69,8 @@ class MinimizeProblem(Problem):
     ``[low, high]`` per variable) or ``scipy_x0`` drive the SciPy reference (see the module).
     """
 
-    kind = "minimize"
+    kind = "optimize"
+    capability = "optimize"
     reference_labels = {"exact": "closed form", "scipy": "scipy.optimize (differential_evolution, trust-exact)"}
 
     fun: str = ""
@@ -59,23 +89,22 @@ class MinimizeProblem(Problem):
         super().__post_init__()
         from sciml.optimize import METHODS
 
-        if not self.variables or not all(isinstance(v, str) for v in self.variables):
-            raise ValueError(f"variables must be a non-empty list of names, got {self.variables!r}")
+        n = len(check_names(self.variables))
         self._expr = parse(self.fun, where="fun", symbols=self.variables)
-        n = len(self.variables)
         if len(self.x0) != n:
             raise ValueError(f"x0 must have one entry per variable ({n}), got {self.x0!r}")
-        self._x0 = _numbers(self.x0, "x0")
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {sorted(METHODS)}, got {self.method!r}")
+        self._x0 = numbers(self.x0, "x0")
+        self.method = check_choice(self.method, "method", METHODS)
         METHODS[self.method](self.options)  # unknown or invalid options fail here, naming the option
+        self.gtol = check_real(self.gtol, "gtol", low=0, low_open=True, none=True)
+        self.max_iter = check_int(self.max_iter, "max_iter", low=0, none=True)
         self._exact = None
         if "exact" in self.tolerances:
             if self.exact_x is None or self.exact_fun is None:
                 raise ValueError("an 'exact' reference needs exact_x and exact_fun")
             if len(self.exact_x) != n:
                 raise ValueError(f"exact_x must have {n} entries, got {self.exact_x!r}")
-            self._exact = (_numbers(self.exact_x, "exact_x"), parse_number(self.exact_fun, where="exact_fun"))
+            self._exact = (numbers(self.exact_x, "exact_x"), parse_number(self.exact_fun, where="exact_fun"))
         if self.bounds is not None and (len(self.bounds) != n or any(len(b) != 2 or not b[0] < b[1]
                                                                       for b in self.bounds)):
             raise ValueError(f"bounds must be {n} pairs [low, high] with low < high, got {self.bounds!r}")
@@ -96,58 +125,28 @@ class MinimizeProblem(Problem):
             text += f"; minimizer {point(self.variables)} = {point(self.exact_x)}, minimum {self.exact_fun}"
         return text
 
-    def _torch_fun(self):
-        from sciml.calculus import to_torch
-
-        f = to_torch(self._expr, self.variables)
-        return lambda x: f(*x.unbind())
-
     def solve(self, **options):
         import torch
 
+        from sciml.calculus import to_torch
         from sciml.optimize import minimize
 
+        f = to_torch(self._expr, self.variables)
         kwargs = {"method": self.method, "options": dict(self.options), "return_trajectory": True}
         if self.gtol is not None:
             kwargs["gtol"] = self.gtol
         if self.max_iter is not None:
             kwargs["max_iter"] = self.max_iter
         kwargs.update(options)
-        return minimize(self._torch_fun(), torch.tensor(self._x0, dtype=torch.float64), **kwargs)
+        return minimize(lambda x: f(*x.unbind()), torch.tensor(self._x0, dtype=torch.float64), **kwargs)
 
-    # --- references -------------------------------------------------------------------------------------
-    def _numpy(self):
-        import sympy
-
-        symbols = sympy.symbols(self.variables)
-        grad = [sympy.diff(self._expr, s) for s in symbols]
-        f = sympy.lambdify(symbols, self._expr, "numpy")
-        g = sympy.lambdify(symbols, grad, "numpy")
-        h = sympy.lambdify(symbols, sympy.hessian(self._expr, symbols), "numpy")
-        return (lambda z: float(f(*z)), lambda z: np.asarray(g(*z), dtype=float),
-                lambda z: np.asarray(h(*z), dtype=float))
+    # -- references -----------------------------------------------------------------------------------------
 
     def scipy_answer(self) -> tuple[np.ndarray, float]:
-        """The minimizer and minimum computed by SciPy (see the module), cached."""
+        """The minimizer and minimum computed by SciPy (:func:`scipy_minimum`), cached."""
         if self._scipy_answer is None:
-            import scipy.optimize
-
-            f, g, h = self._numpy()
-            if self.bounds is not None:
-                seed = ({"rng": np.random.default_rng(0)}
-                        if "rng" in inspect.signature(scipy.optimize.differential_evolution).parameters
-                        else {"seed": 0})
-                start = scipy.optimize.differential_evolution(f, self.bounds, tol=1e-10, polish=False, **seed).x
-            else:
-                start = np.asarray(_numbers(self.scipy_x0, "scipy_x0"))
-            res = scipy.optimize.minimize(f, start, method="trust-exact", jac=g, hess=h,
-                                          options={"gtol": 1e-12, "maxiter": 1000})
-            grad_norm = float(np.max(np.abs(g(res.x))))
-            lam = float(np.linalg.eigvalsh(h(res.x))[0])
-            if not (grad_norm <= 1e-8 and lam > 0):
-                raise ValueError(f"the SciPy reference did not reach a minimum (|grad f| = {grad_norm:.3g}, "
-                                 f"smallest Hessian eigenvalue {lam:.3g}: {res.message})")
-            self._scipy_answer = (np.asarray(res.x, dtype=float), float(res.fun))
+            x0 = None if self.scipy_x0 is None else numbers(self.scipy_x0, "scipy_x0")
+            self._scipy_answer = scipy_minimum(self._expr, self.variables, bounds=self.bounds, x0=x0)
         return self._scipy_answer
 
     @staticmethod
@@ -158,39 +157,30 @@ class MinimizeProblem(Problem):
         return max(float(np.max(np.abs(x - np.asarray(x_ref)))), abs(float(result.fun) - f_ref))
 
     def references(self):
-        refs = []
-        for name in self.tolerances:
-            if name == "exact":
-                x_ref, f_ref = self._exact
-                refs.append(self._reference(name, lambda r, a=x_ref, b=f_ref: self._error(r, a, b)))
-            else:
-                refs.append(self._reference(name, lambda r: self._error(r, *self.scipy_answer())))
-        return refs
+        return self._compare_with({"exact": lambda: self._exact, "scipy": self.scipy_answer},
+                                  lambda r, ref: self._error(r, *ref))
+
+    # -- figure -----------------------------------------------------------------------------------------------
 
     def plot(self, result, fig) -> bool:
         """Left: the landscape with the iterates (1-D: the curve; 2-D: contours; else the coordinates per
         iteration). Right: f(x_k) - f* per iteration, on a log scale."""
-        import sympy
-
-        f = sympy.lambdify(sympy.symbols(self.variables), self._expr, "numpy")
+        f = numpy_function(self._expr, self.variables)
         n = len(self.variables)
         path = result.trajectory if result.trajectory is not None else result.x
         path = np.asarray(path.detach().cpu(), dtype=float).reshape(-1, n)
         fk = np.array([float(f(*p)) for p in path])
         star = None if self._exact is None else np.asarray(self._exact[0])
         landscape, progress = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-        points = path if star is None else np.vstack([path, star])
-        lo, hi = points.min(axis=0), points.max(axis=0)
-        pad = np.maximum(0.15 * (hi - lo), 0.5)
-        lo, hi = lo - pad, hi + pad
+        lo, hi = padded_limits(path if star is None else np.vstack([path, star]), fraction=0.15, minimum=0.5)
         if n == 1:
             grid = np.linspace(lo[0], hi[0], 400)
-            landscape.plot(grid, np.broadcast_to(f(grid), grid.shape), color="0.3", label=f"f({self.variables[0]})")
+            landscape.plot(grid, f(grid), color="0.3", label=f"f({self.variables[0]})")
             landscape.plot(path[:, 0], fk, "o-", ms=3, color="C0", label=f"{self.method} iterates")
             landscape.set_xlabel(self.variables[0])
         elif n == 2:
             X, Y = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
-            Z = np.broadcast_to(f(X, Y), X.shape)
+            Z = f(X, Y)
             landscape.contour(X, Y, Z, levels=np.unique(np.quantile(Z, np.linspace(0, 1, 30))), cmap="viridis",
                               linewidths=0.7)
             landscape.plot(path[:, 0], path[:, 1], "o-", ms=3, color="C3", label=f"{self.method} iterates")
@@ -226,28 +216,12 @@ class MinimizeProblem(Problem):
     def from_spec(cls, spec, **common):
         from sciml.optimize import METHODS
 
-        variables = spec.list("variables")
-        if not variables or not all(isinstance(v, str) for v in variables):
-            raise spec.error("variables", f"must be a non-empty list of names, got {variables!r}")
+        variables = spec.strings("variables", distinct=True)
         n = len(variables)
-        x0 = spec.get("x0")
-        if isinstance(x0, list):
-            spec.numbers("x0", length=n)
-        else:  # a scalar start for one variable
-            spec.number("x0")
-            x0 = [x0]
-        options = spec.table("options", None)
-        max_iter = spec.get("max_iter", None)
-        if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0):
-            raise spec.error("max_iter", f"must be a non-negative integer, got {max_iter!r}")
-        exact_x = spec.get("exact_x", None)
-        if exact_x is not None:
-            spec.numbers("exact_x", length=n)
-        exact_fun = spec.get("exact_fun", None)
-        if exact_fun is not None:
-            spec.number("exact_fun")
-        scipy_x0 = spec.numbers("scipy_x0", None, length=n)
+        # a list with one entry per variable, or a scalar start for one variable
+        x0 = spec.constants("x0", length=n) if isinstance(spec.get("x0"), list) else [spec.constant("x0")]
         return cls(fun=spec.str("fun"), variables=variables, x0=x0, method=spec.choice("method", METHODS, "bfgs"),
-                   options={} if options is None else dict(options.data), gtol=spec.number("gtol", None),
-                   max_iter=max_iter, exact_x=exact_x, exact_fun=exact_fun, bounds=spec.matrix("bounds", None),
-                   scipy_x0=scipy_x0, **common)
+                   options=spec.mapping("options"), gtol=spec.positive("gtol", None),
+                   max_iter=spec.int("max_iter", None, low=0), exact_x=spec.constants("exact_x", None, length=n),
+                   exact_fun=spec.constant("exact_fun", None), bounds=spec.matrix("bounds", None),
+                   scipy_x0=spec.numbers("scipy_x0", None, length=n), **common)
