@@ -124,12 +124,25 @@ def random_expressions(n: int, variables: Sequence = ("x", "y"), *, seed: int = 
     -------
     list of sympy.Expr
 
+    Raises
+    ------
+    ValueError
+        ``n`` or ``depth`` out of range, or ``variables`` empty or repeated.
+
+    References
+    ----------
+    .. [1] G. Lample and F. Charton, "Deep learning for symbolic mathematics", ICLR 2020, arXiv:1912.01412
+       (random expression trees over elementary functions; theirs are sampled uniformly over tree shapes).
+    .. [2] A. Meurer et al., "SymPy: symbolic computing in Python", *PeerJ Computer Science* 3:e103, 2017.
+
     Examples
     --------
     >>> exprs = random_expressions(3, seed=1)
     >>> len(exprs), exprs == random_expressions(3, seed=1)
     (3, True)
     >>> all(e.free_symbols for e in exprs)
+    True
+    >>> random_expressions(2, ["t"], seed=7, depth=1) == random_expressions(2, ["t"], seed=7, depth=1)
     True
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:

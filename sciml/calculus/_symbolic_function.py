@@ -221,8 +221,9 @@ def sympy_function(expr, variables, *, name: str | None = None) -> SympyFunction
 
     Parameters
     ----------
-    expr : sympy expression or string
-    variables : sequence of symbols or names
+    expr : sympy.Expr or str
+        The expression :math:`f`; a string is parsed as by :func:`~sciml.calculus.to_torch`.
+    variables : sequence of sympy.Symbol or str
         The argument order of the callable; every free symbol of ``expr`` must be among them.
     name : str, optional
         A name for the repr and ``__name__``.
@@ -244,6 +245,13 @@ def sympy_function(expr, variables, *, name: str | None = None) -> SympyFunction
     TypeError
         On a call: the wrong number of arguments, or an integer/bool tensor argument.
 
+    References
+    ----------
+    .. [1] A. Meurer et al., "SymPy: symbolic computing in Python", *PeerJ Computer Science* 3:e103, 2017.
+    .. [2] A. Griewank and A. Walther, *Evaluating Derivatives*, 2nd ed., SIAM, 2008 (the adjoint and tangent
+       rules of ``backward`` and ``jvp``).
+    .. [3] PyTorch documentation, "Extending torch.func with autograd.Function".
+
     Examples
     --------
     >>> f = sympy_function("sin(x)*y**2", ["x", "y"])
@@ -252,8 +260,13 @@ def sympy_function(expr, variables, *, name: str | None = None) -> SympyFunction
     >>> f(x, y).sum().backward()  # ∂f/∂x = cos(x) y², summed over the broadcast y
     >>> x.grad
     tensor(5., dtype=torch.float64)
-    >>> torch.func.hessian(lambda t: f(t, 2.0))(torch.tensor(0.5, dtype=torch.float64))  # -sin(x) y²
-    tensor(-1.9177, dtype=torch.float64)
+    >>> t = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    >>> (d,) = torch.autograd.grad(f(t, 2.0), t, create_graph=True)
+    >>> (h,) = torch.autograd.grad(d, t)   # ∂²f/∂x² = -sin(x) y², evaluated from sympy.diff twice
+    >>> round(float(h), 6), round(float(-4 * sympy.sin(0.5)), 6)
+    (-1.917702, -1.917702)
+    >>> f.derivative("x", "x").expr   # the symbolic second derivative that the Hessian evaluated
+    -y**2*sin(x)
     """
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a string or None, got {type(name).__name__}")

@@ -277,7 +277,12 @@ def _from_tensor(t: torch.Tensor):
 
 
 def to_sympy(obj, variables=None):
-    """The SymPy object behind ``obj``: a torch callable's expression, or a tensor's exact values.
+    r"""The SymPy object behind ``obj``: a torch callable's expression, or a tensor's exact values.
+
+    The reverse of :func:`~sciml.calculus.to_torch`: for a traced function each graph node
+    :math:`v_k = \phi_k(v_{i}, v_{j}, \dots)` (a torch operation on earlier nodes, the inputs being the
+    variables) becomes the SymPy function :math:`\phi_k` of the translated arguments, so the output is the
+    composition :math:`f = \phi_K \circ \dots \circ \phi_1` as one expression.
 
     Parameters
     ----------
@@ -306,10 +311,20 @@ def to_sympy(obj, variables=None):
     TypeError, ValueError
         ``obj`` is none of the above, or ``variables`` does not fit its arguments.
 
+    References
+    ----------
+    .. [1] J. K. Reed, Z. DeVito, H. He, A. Ussery and J. Ansel, "torch.fx: practical program capture and
+       transformation for deep learning in Python", MLSys 2022, arXiv:2112.08429.
+    .. [2] A. Meurer et al., "SymPy: symbolic computing in Python", *PeerJ Computer Science* 3:e103, 2017.
+
     Examples
     --------
     >>> to_sympy(lambda x, y: torch.sin(x) * y**2 + torch.exp(-0.5 * x))
     y**2*sin(x) + exp(-x/2)
+    >>> to_sympy(lambda x: torch.where(x > 0, x, 0.5 * x))   # a leaky ReLU
+    Piecewise((x, x > 0), (x/2, True))
+    >>> to_sympy(lambda x, a=2.0: torch.tanh(a * x))   # a parameter with a default keeps its value
+    tanh(2*x)
     >>> to_sympy(torch.tensor([[1, 2], [3, 4]]))
     Matrix([
     [1, 2],

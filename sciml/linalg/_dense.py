@@ -20,9 +20,48 @@ class IllConditionedWarning(RuntimeWarning):
 
 
 def cond(A, p=None) -> torch.Tensor:
-    """Condition number of ``A`` (2-norm by default), batched over leading dimensions.
+    r"""Condition number of the square matrix ``A`` in the norm ``p`` (2-norm by default), batched.
 
-    Returns ``inf`` for singular matrices. Reference: ``numpy.linalg.cond``.
+    .. math:: \kappa_p(A) = \|A\|_p \, \|A^{-1}\|_p, \qquad
+              \kappa_2(A) = \frac{\sigma_{\max}(A)}{\sigma_{\min}(A)},
+
+    with :math:`\sigma` the singular values of ``A``. Solving :math:`A x = b` may amplify relative errors
+    in :math:`b` (and in :math:`A`) by up to :math:`\kappa(A)`: about :math:`\log_{10}\kappa(A)` digits
+    are lost.
+
+    Parameters
+    ----------
+    A : (..., n, n) tensor-like
+        Square matrices; leading dimensions are a batch. Lists and arrays become float64.
+    p : {None, 2, -2, 1, -1, inf, -inf, "fro", "nuc"}, optional
+        The matrix norm, as in ``torch.linalg.cond``; ``None`` is the 2-norm. ``1``/``inf`` are the largest
+        column/row sums of absolute values, ``-2`` gives :math:`\sigma_{\min}/\sigma_{\max}` and ``-1``,
+        ``-inf`` use the smallest column/row sums.
+
+    Returns
+    -------
+    (...,) tensor
+        :math:`\kappa_p(A)` per matrix, ``inf`` for singular matrices.
+
+    Raises
+    ------
+    ValueError
+        ``A`` is not a square matrix or a batch of them, or has non-finite entries.
+
+    References
+    ----------
+    .. [1] G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., Johns Hopkins University Press,
+       2013, §2.6 (the sensitivity of square systems).
+    .. [2] ``numpy.linalg.cond``, which this mirrors.
+
+    Examples
+    --------
+    >>> float(cond([[1.0, 0.0], [0.0, 1e-3]]))   # sigma_max / sigma_min
+    1000.0
+    >>> round(float(cond([[2.0, 1.0], [1.0, 2.0]], p="fro")), 6)   # sqrt(10) * sqrt(10) / 3
+    3.333333
+    >>> float(cond([[1.0, 1.0], [1.0, 1.0]]))
+    inf
     """
     A = as_square(A)
     return torch.linalg.cond(A, p)
@@ -75,27 +114,61 @@ def _factor(A: torch.Tensor, name: str = "A"):
 
 
 def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
-    """Solve ``A x = b`` for square, non-singular ``A``.
+    r"""Solve the linear system ``A x = b`` for a square, non-singular ``A`` (batched, differentiable).
 
-    .. math:: x = A^{-1} b
+    .. math:: A x = b, \qquad x = A^{-1} b = U^{-1} L^{-1} P^\top b,
+
+    by LU factorization with partial pivoting, :math:`A = P L U`. The reciprocal condition number
+    :math:`r = 1 / (\|A\|_1 \|A^{-1}\|_1)` is estimated from the factors (Hager's estimator of
+    :math:`\|A^{-1}\|_1`, as LAPACK's ``gecon`` does, in :math:`O(n^2)`) and judged against the machine
+    epsilon :math:`\varepsilon` of the dtype: :math:`r \le n\varepsilon` is singular,
+    :math:`r < \sqrt{\varepsilon}` ill-conditioned.
 
     Parameters
     ----------
     A : (..., n, n) tensor-like
-    b : (..., n) or (..., n, k) tensor-like; a vector right-hand side gives a vector solution.
-    dtype, device : optional; default to ``A``'s (float64 for lists and arrays).
+        Square coefficient matrices; leading dimensions are a batch and broadcast against ``b``'s.
+    b : (..., n) or (..., n, k) tensor-like
+        Right-hand sides: a vector gives a vector solution, a matrix one solution per column.
+    dtype : torch.dtype, optional
+        Default ``A``'s (float64 for lists and arrays); ``b`` is cast to it.
+    device : torch.device or str, optional
+        Default ``A``'s.
+
+    Returns
+    -------
+    (..., n) or (..., n, k) tensor
+        The solution ``x``, shaped like ``b`` (with the broadcast batch). Differentiable in ``A`` and ``b``.
 
     Raises
     ------
     SingularMatrixError
-        when ``A`` is singular to working precision; warns :class:`IllConditionedWarning` when the
-        reciprocal condition number (1-norm, estimated from the LU factors as LAPACK's
-        ``gecon`` does) is below sqrt(eps). Differentiable in ``A`` and ``b``.
+        ``A`` is singular to working precision (:math:`r \le n\varepsilon`).
+    ValueError
+        ``A`` is not square, or ``b`` has the wrong number of rows.
+
+    Warns
+    -----
+    IllConditionedWarning
+        :math:`r < \sqrt{\varepsilon}`: expect to lose about :math:`-\log_{10} r` digits.
+
+    References
+    ----------
+    .. [1] G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed., Johns Hopkins University Press,
+       2013, §3.4 (pivoting).
+    .. [2] W. W. Hager, "Condition estimates", *SIAM J. Sci. Stat. Comput.* 5(2), 311–316, 1984.
+    .. [3] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., SIAM, 2002, ch. 15
+       (condition number estimation).
+    .. [4] ``scipy.linalg.solve``; LAPACK's ``gesv`` and ``gecon``.
 
     Examples
     --------
-    >>> solve([[3.0, 1.0], [1.0, 2.0]], [9.0, 8.0])
-    tensor([2., 3.], dtype=torch.float64)
+    >>> x = solve([[3.0, 1.0], [1.0, 2.0]], [9.0, 8.0])   # 3x + y = 9, x + 2y = 8
+    >>> x.dtype, torch.round(x, decimals=6).tolist()
+    (torch.float64, [2.0, 3.0])
+    >>> x = solve([[3.0, 1.0], [1.0, 2.0]], [[9.0, 1.0], [8.0, 0.0]])   # two right-hand sides
+    >>> torch.round(x, decimals=6).tolist()
+    [[2.0, 0.4], [3.0, -0.2]]
     """
     A = as_square(A, dtype=dtype, device=device)
     b = as_tensor(b, "b", dtype=A.dtype, device=A.device)
@@ -114,9 +187,55 @@ def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
 
 
 def inv(A, *, dtype=None, device=None) -> torch.Tensor:
-    """Inverse of a square, non-singular ``A`` (batched). Prefer :func:`solve` for systems.
+    r"""Inverse of a square, non-singular ``A`` (batched); prefer :func:`solve` for linear systems.
 
-    Raises :class:`SingularMatrixError` for singular ``A``. Reference: ``scipy.linalg.inv``.
+    .. math:: A X = I, \qquad X = A^{-1},
+
+    solved column by column from the LU factors :math:`A = P L U`, with the singularity and conditioning
+    checks of :func:`solve`. Computing :math:`A^{-1} b` through the inverse costs more and is less accurate
+    than :func:`solve`.
+
+    Parameters
+    ----------
+    A : (..., n, n) tensor-like
+        Square matrices; leading dimensions are a batch.
+    dtype : torch.dtype, optional
+        Default ``A``'s (float64 for lists and arrays).
+    device : torch.device or str, optional
+        Default ``A``'s.
+
+    Returns
+    -------
+    (..., n, n) tensor
+        :math:`A^{-1}`, differentiable in ``A``.
+
+    Raises
+    ------
+    SingularMatrixError
+        ``A`` is singular to working precision.
+    ValueError
+        ``A`` is not a square matrix or a batch of them.
+
+    Warns
+    -----
+    IllConditionedWarning
+        The reciprocal condition number of ``A`` is below :math:`\sqrt{\varepsilon}`.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., SIAM, 2002, ch. 14
+       (matrix inversion).
+    .. [2] ``scipy.linalg.inv``, which this mirrors.
+
+    Examples
+    --------
+    >>> X = inv([[4.0, 7.0], [2.0, 6.0]])   # [[6, -7], [-2, 4]] / 10
+    >>> torch.round(X, decimals=6).tolist()
+    [[0.6, -0.7], [-0.2, 0.4]]
+    >>> inv([[1.0, 2.0], [2.0, 4.0]])  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    SingularMatrixError: A is singular to working precision (reciprocal condition number 0); ...
     """
     A = as_square(A, dtype=dtype, device=device)
     LU, pivots = _factor(A)

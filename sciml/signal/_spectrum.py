@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from sciml._result import Result
+from sciml.results import Result
 from sciml.signal._sampling import as_signal, sampling, window_tensor
 
 _DETRENDS = (None, "constant", "linear")
@@ -41,7 +41,41 @@ class Spectrum(Result):
 
 
 def remove_trend(x: torch.Tensor, kind) -> torch.Tensor:
-    """Remove the mean (``"constant"``) or the least-squares line (``"linear"``) along the last dimension."""
+    r"""Remove the mean (``"constant"``) or the least-squares line (``"linear"``) along the last dimension.
+
+    .. math:: y_n = x_n - \bar x \quad (\texttt{"constant"}), \qquad
+              y_n = x_n - \bar x - \beta (n - \bar n), \quad
+              \beta = \frac{\sum_n (n - \bar n) x_n}{\sum_n (n - \bar n)^2} \quad (\texttt{"linear"}),
+
+    the residual of the least-squares fit of a constant or of a line in the sample index :math:`n`.
+
+    Parameters
+    ----------
+    x : (..., N) tensor
+        Samples; leading dimensions are a batch.
+    kind : {None, "constant", "linear"}
+        What to remove; ``None`` returns ``x`` itself.
+
+    Returns
+    -------
+    (..., N) tensor
+        The detrended samples.
+
+    Raises
+    ------
+    ValueError
+        ``kind`` is none of the above.
+
+    References
+    ----------
+    .. [1] ``scipy.signal.detrend``, which this mirrors with ``type="constant"`` or ``"linear"``.
+
+    Examples
+    --------
+    >>> x = torch.tensor([0.0, 1.0, 0.0, -1.0], dtype=torch.float64) + 2 + 3 * torch.arange(4)
+    >>> torch.round(remove_trend(x, "linear"), decimals=6).tolist()
+    [-0.6, 0.8, 0.2, -0.4]
+    """
     if kind not in _DETRENDS:
         raise ValueError(f"detrend must be one of {_DETRENDS}, got {kind!r}")
     if kind is None:
@@ -90,8 +124,38 @@ def spectrum(x, t=None, *, fs=None, window=None, detrend=None, dtype=None, devic
     Spectrum
         ``freqs``, ``amplitude``, ``phase``, ``fs``.
 
+    Raises
+    ------
+    ValueError
+        Neither or both of ``t`` and ``fs`` given, ``t`` not uniform and increasing or of the wrong length,
+        fewer than 2 samples, an unknown ``detrend`` or window.
+    TypeError
+        ``x`` is complex (use ``torch.fft.fft``).
+
+    References
+    ----------
+    .. [1] F. J. Harris, "On the use of windows for harmonic analysis with the discrete Fourier transform",
+       *Proc. IEEE* 66(1), 51–83, 1978 (coherent gain, leakage).
+    .. [2] G. Heinzel, A. Rüdiger and R. Schilling, "Spectrum and spectral density estimation by the Discrete
+       Fourier transform (DFT), including a comprehensive list of window functions and some new flat-top
+       windows", Max-Planck-Institut für Gravitationsphysik, 2002 (amplitude scaling of windowed spectra).
+    .. [3] ``numpy.fft.rfft``/``numpy.fft.rfftfreq``; ``scipy.signal.periodogram`` with
+       ``scaling="spectrum", detrend=False`` and the same window gives the squares of these amplitudes
+       (halved off 0 and Nyquist).
+
     Examples
     --------
+    A tone of amplitude 3 and phase 0.5 on the 5 Hz bin, over an offset of 1:
+
+    >>> t = torch.arange(100, dtype=torch.float64) / 100
+    >>> s = spectrum(1 + 3 * torch.cos(2 * torch.pi * 5 * t + 0.5), fs=100.0)
+    >>> s.freqs.shape, s.resolution
+    (torch.Size([51]), 1.0)
+    >>> [round(float(v), 6) for v in (s.amplitude[0], s.amplitude[5], s.phase[5])]
+    [1.0, 3.0, 0.5]
+
+    With sample times instead of a rate (``fs = (N − 1)/(t[-1] − t[0])``, not ``N`` over the duration):
+
     >>> t = torch.linspace(0, 1, 1000, dtype=torch.float64)
     >>> s = spectrum(torch.sin(2 * torch.pi * 5 * t), t)
     >>> round(s.fs, 6), round(float(s.freqs[1]), 6)
