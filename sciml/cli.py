@@ -62,7 +62,9 @@ def _cmd_solve(args, out) -> int:
     p = _problems()
     problem = p.load(args.problem)
     print(f"{problem.name} — {problem.statement()}", file=out)
-    v = p.verify_problem(problem)
+    # a progress bar on stderr in an interactive terminal, for the solvers that take one
+    options = {"progress": True} if problem.progress and sys.stderr.isatty() else {}
+    v = p.verify_problem(problem, **options)
     if v.result is not None:
         print(f"\n{v.result!r}\n", file=out)
     for w in v.warnings:

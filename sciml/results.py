@@ -138,7 +138,38 @@ def conclude(result, *, throw: bool, category: type[Warning] = ConvergenceWarnin
              stacklevel: int = 3):
     """End a solve: return ``result``; when it failed, warn with ``category`` or, with ``throw``, raise.
 
-    ``message`` defaults to ``result.message``; ``stacklevel`` points the warning at the user's call.
+    Parameters
+    ----------
+    result : Result
+        The solver's result; anything with ``success`` and ``message``.
+    throw : bool
+        Raise :class:`ConvergenceError` (with ``result`` attached) instead of warning.
+    category : type of Warning
+        A subclass of :class:`ConvergenceWarning` naming the solver's failure.
+    message : str, optional
+        The text of the warning or error; default ``result.message``.
+    stacklevel : int
+        Points the warning at the user's call (3: the caller of the solver that calls ``conclude``).
+
+    Returns
+    -------
+    Result
+        ``result`` itself.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(repr=False)
+    ... class Out(Result):
+    ...     success: bool
+    ...     message: str
+    >>> conclude(Out(True, "converged"), throw=True).message
+    'converged'
+    >>> try:
+    ...     conclude(Out(False, "max_iter reached"), throw=True)
+    ... except ConvergenceError as error:
+    ...     print(error, error.result.success)
+    max_iter reached False
     """
     if not result.success:
         text = result.message if message is None else message
@@ -185,7 +216,27 @@ def _array(t: torch.Tensor, indent: int) -> str:
 
 
 def format_value(value, indent: int = 0) -> str:
-    """``value`` as a result's repr shows it: arrays as NumPy prints them, numbers in full, enums by name."""
+    r"""``value`` as a result's repr shows it: arrays as NumPy prints them, numbers in full, enums by name.
+
+    Parameters
+    ----------
+    value : object
+        A tensor, array, number, status, string, list, dict or result.
+    indent : int
+        Columns before the value on its first line, so that the rows of a matrix line up.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import torch
+    >>> format_value(torch.tensor([[802.0, -400.0], [-400.0, 200.0]], dtype=torch.float64))
+    'tensor([[ 802., -400.],\n        [-400.,  200.]])'
+    >>> format_value(torch.tensor(3.0, dtype=torch.float64)), format_value(Status.MAX_ITER)
+    ('3.0', 'MAX_ITER (1)')
+    """
     if isinstance(value, torch.Tensor):
         return _array(value, indent)
     if isinstance(value, np.ndarray):

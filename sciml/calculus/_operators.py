@@ -170,13 +170,30 @@ def jacobian(f: Callable, mode: str = "auto") -> Callable:
 def hessian(f: Callable) -> Callable:
     r"""The Hessian :math:`H_{ij} = \partial^2 f / \partial x_i \partial x_j` of a scalar function, as a function.
 
+    .. math:: \nabla^2 f(x)_{ij} = \frac{\partial^2 f}{\partial x_i\,\partial x_j}(x)
+
     Computed as ``jacrev(jacrev(f))`` (reverse over reverse: the fastest route measured on CPU, and
     correct through custom ``autograd.Function``s whose backward is differentiable).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> scalar tensor`` (any output with one element is accepted), twice differentiable.
 
     Returns
     -------
     callable
-        ``H(x)`` of shape ``x.shape + x.shape``.
+        ``H(x)`` of shape ``x.shape + x.shape``. It composes with ``torch.func`` transforms; for a batch
+        of points use ``torch.func.vmap(hessian(f))(X)``.
+
+    Raises ``ValueError`` when ``f`` is not scalar and ``TypeError`` for integer ``x``.
+
+    References
+    ----------
+    .. [1] ``torch.func.hessian`` (``jacfwd(jacrev(f))`` there; reverse over reverse here, see the
+       module docstring for why).
+    .. [2] A. Griewank and A. Walther, *Evaluating Derivatives: Principles and Techniques of Algorithmic
+       Differentiation*, 2nd ed., SIAM, 2008, ch. 5 (second-order adjoints).
 
     Examples
     --------
@@ -184,6 +201,13 @@ def hessian(f: Callable) -> Callable:
     >>> H(torch.tensor([2.0, 3.0], dtype=torch.float64))
     tensor([[6., 4.],
             [4., 0.]], dtype=torch.float64)
+
+    Symmetric, and constant for a quadratic form :math:`f(x) = x^\top A x`, where it is :math:`A + A^\top`:
+
+    >>> A = torch.tensor([[1.0, 2.0], [0.0, 3.0]], dtype=torch.float64)
+    >>> hessian(lambda x: x @ A @ x)(torch.zeros(2, dtype=torch.float64))
+    tensor([[2., 2.],
+            [2., 6.]], dtype=torch.float64)
     """
     return _hessian(f, "hessian")
 
@@ -201,13 +225,43 @@ def _hessian(f: Callable, op: str) -> Callable:
 def jvp(f: Callable, x, v) -> torch.Tensor:
     r"""The Jacobian-vector product :math:`J(x)\,v` (forward mode), without forming :math:`J`.
 
-    Returns only the product (shape ``f(x).shape``), not ``f(x)``. ``v`` has the shape of ``x`` and is
-    cast to its dtype and device.
+    .. math:: J(x)\,v = \frac{d}{d\varepsilon} f(x + \varepsilon v)\Big|_{\varepsilon = 0},
+              \qquad J_{ij} = \partial f_i / \partial x_j
+
+    One forward-mode pass (``torch.func.jvp``), at about the cost of one evaluation of ``f``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> tensor``.
+    x : floating tensor-like
+        The point :math:`x`.
+    v : tensor-like
+        The tangent direction :math:`v`, of the shape of ``x``; cast to its dtype and device.
+
+    Returns
+    -------
+    torch.Tensor
+        Only the product :math:`J(x)\,v` (shape ``f(x).shape``), not ``f(x)``.
+
+    Raises ``ValueError`` when ``v`` does not have the shape of ``x`` and ``TypeError`` for integer ``x``.
+
+    References
+    ----------
+    .. [1] ``torch.func.jvp``, which this wraps (it returns ``(f(x), J(x) v)``).
+    .. [2] A. Griewank and A. Walther, *Evaluating Derivatives: Principles and Techniques of Algorithmic
+       Differentiation*, 2nd ed., SIAM, 2008, ch. 3 (forward propagation of tangents).
 
     Examples
     --------
     >>> jvp(torch.sin, torch.tensor([0.0], dtype=torch.float64), [2.0])
     tensor([2.], dtype=torch.float64)
+
+    The first column of the Jacobian of :func:`jacobian`'s example, ``[[2, 1], [2, 1]]`` at ``(1, 2)``:
+
+    >>> f = lambda x: torch.stack([x[0] ** 2 + x[1], x[0] * x[1]])
+    >>> jvp(f, torch.tensor([1.0, 2.0], dtype=torch.float64), [1.0, 0.0])
+    tensor([2., 2.], dtype=torch.float64)
     """
     _check_callable(f, "jvp")
     x = _point(x, "jvp")
@@ -220,14 +274,44 @@ def jvp(f: Callable, x, v) -> torch.Tensor:
 def vjp(f: Callable, x, v) -> torch.Tensor:
     r"""The vector-Jacobian product :math:`v^\top J(x)` (reverse mode), without forming :math:`J`.
 
-    This is what ``y = f(x); y.backward(v); x.grad`` computes. Returns only the product (shape
-    ``x.shape``), not ``f(x)``. ``v`` has the shape of ``f(x)``.
+    .. math:: \big(v^\top J(x)\big)_j = \sum_i v_i\,\frac{\partial f_i}{\partial x_j}(x)
+              = \frac{\partial}{\partial x_j} \big(v^\top f(x)\big)
+
+    This is what ``y = f(x); y.backward(v); x.grad`` computes: one reverse pass (``torch.func.vjp``), at
+    a small multiple of the cost of one evaluation of ``f``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> tensor``.
+    x : floating tensor-like
+        The point :math:`x`.
+    v : tensor-like
+        The cotangent :math:`v`, of the shape of ``f(x)``; cast to its dtype and device.
+
+    Returns
+    -------
+    torch.Tensor
+        Only the product :math:`v^\top J(x)` (shape ``x.shape``), not ``f(x)``.
+
+    Raises ``ValueError`` when ``v`` does not have the shape of ``f(x)`` and ``TypeError`` for integer ``x``.
+
+    References
+    ----------
+    .. [1] ``torch.func.vjp``, which this wraps (it returns ``f(x)`` and the pullback ``v -> v^T J(x)``).
+    .. [2] A. Griewank and A. Walther, *Evaluating Derivatives: Principles and Techniques of Algorithmic
+       Differentiation*, 2nd ed., SIAM, 2008, ch. 3 (reverse propagation of gradients).
 
     Examples
     --------
     >>> f = lambda x: torch.stack([x[0] ** 2 + x[1], x[0] * x[1]])
     >>> vjp(f, torch.tensor([1.0, 2.0], dtype=torch.float64), [1.0, 1.0])
     tensor([4., 2.], dtype=torch.float64)
+
+    A one-hot ``v`` picks a row of the Jacobian, ``[[2, 1], [2, 1]]`` here:
+
+    >>> vjp(f, torch.tensor([1.0, 2.0], dtype=torch.float64), [0.0, 1.0])
+    tensor([2., 1.], dtype=torch.float64)
     """
     _check_callable(f, "vjp")
     x = _point(x, "vjp")
@@ -245,17 +329,55 @@ def _in_transform(*tensors) -> bool:
 def hvp(f: Callable, x, v, *, create_graph: bool = False) -> torch.Tensor:
     r"""The Hessian-vector product :math:`\nabla^2 f(x)\,v` by double backward, never forming the Hessian.
 
-    .. math:: H v = \nabla_x \big(\nabla f(x)^\top v\big)
+    .. math:: \nabla^2 f(x)\,v = \nabla_x \big(\nabla f(x)^\top v\big)
 
-    Costs about two gradients. ``v`` has the shape of ``x``. With ``create_graph=True`` the product is
-    differentiable again (in ``x`` when ``x.requires_grad``, and in parameters of ``f``). Inside
-    ``torch.func`` transforms (e.g. ``vmap(lambda v: hvp(f, x, v))`` to get many products) it switches to
-    the transformable ``torch.func`` route.
+    Costs about two gradients. With ``create_graph=True`` the product is differentiable again (in ``x``
+    when ``x.requires_grad``, and in parameters of ``f``). Inside ``torch.func`` transforms (e.g.
+    ``vmap(lambda v: hvp(f, x, v))`` to get many products) it switches to the transformable
+    ``torch.func`` route (``vjp`` of ``grad``).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> scalar tensor`` (any output with one element is accepted).
+    x : floating tensor-like
+        The point :math:`x`.
+    v : tensor-like
+        The direction :math:`v`, of the shape of ``x``; cast to its dtype and device.
+    create_graph : bool, default False
+        Keep the graph of the product so that it can be differentiated again. ``False`` returns a
+        tensor without a graph.
+
+    Returns
+    -------
+    torch.Tensor
+        :math:`\nabla^2 f(x)\,v`, of the shape of ``x`` (zeros when ``f`` is affine in ``x``).
+
+    Raises ``ValueError`` when ``f`` is not scalar or ``v`` does not have the shape of ``x``, and
+    ``TypeError`` for integer ``x``.
+
+    References
+    ----------
+    .. [1] B. A. Pearlmutter, "Fast exact multiplication by the Hessian", *Neural Computation* 6(1),
+       147–160, 1994.
+    .. [2] A. Griewank and A. Walther, *Evaluating Derivatives: Principles and Techniques of Algorithmic
+       Differentiation*, 2nd ed., SIAM, 2008, ch. 5 (second-order adjoints).
+    .. [3] ``torch.autograd.functional.hvp`` and the ``torch.func`` tutorial "Jacobians, Hessians, hvp,
+       vhp, and more".
 
     Examples
     --------
     >>> hvp(lambda x: (x ** 3).sum(), torch.tensor([1.0, 2.0], dtype=torch.float64), [1.0, 1.0])
     tensor([ 6., 12.], dtype=torch.float64)
+
+    Mapped over the basis vectors with ``torch.func.vmap`` it gives the Hessian, column by column (the
+    one of :func:`hessian`'s example):
+
+    >>> f = lambda x: x[0] ** 2 * x[1]
+    >>> x = torch.tensor([2.0, 3.0], dtype=torch.float64)
+    >>> torch.func.vmap(lambda v: hvp(f, x, v))(torch.eye(2, dtype=torch.float64))
+    tensor([[6., 4.],
+            [4., 0.]], dtype=torch.float64)
     """
     _check_callable(f, "hvp")
     x = _point(x, "hvp")
@@ -280,14 +402,38 @@ def hvp(f: Callable, x, v, *, create_graph: bool = False) -> torch.Tensor:
 def laplacian(f: Callable) -> Callable:
     r"""The Laplacian :math:`\Delta f = \sum_i \partial^2 f / \partial x_i^2` of a scalar function, as a function.
 
-    The trace of :func:`hessian` (``x`` of any shape; the sum runs over all its entries). For a batch of
-    points use ``torch.func.vmap(laplacian(f))(X)``.
+    .. math:: \Delta f(x) = \sum_i \frac{\partial^2 f}{\partial x_i^2}(x) = \operatorname{tr} \nabla^2 f(x)
+
+    The trace of :func:`hessian` (``x`` of any shape; the sum runs over all its entries).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> scalar tensor`` (any output with one element is accepted), twice differentiable.
+
+    Returns
+    -------
+    callable
+        ``lap(x)``, a 0-dim tensor. It composes with ``torch.func`` transforms; for a batch of points use
+        ``torch.func.vmap(laplacian(f))(X)``.
+
+    Raises ``ValueError`` when ``f`` is not scalar and ``TypeError`` for integer ``x``.
+
+    References
+    ----------
+    .. [1] L. C. Evans, *Partial Differential Equations*, 2nd ed., AMS, 2010, §2.2 (Laplace's equation).
 
     Examples
     --------
     >>> lap = laplacian(lambda x: x[0] ** 2 * x[1] + x[2] ** 3)
     >>> lap(torch.tensor([1.0, 2.0, -1.0], dtype=torch.float64))
     tensor(-2., dtype=torch.float64)
+
+    At a batch of points; :math:`x_0^2 - x_1^2` is harmonic:
+
+    >>> X = torch.tensor([[0.0, 1.0], [2.0, -3.0]], dtype=torch.float64)
+    >>> torch.func.vmap(laplacian(lambda x: x[0] ** 2 - x[1] ** 2))(X)
+    tensor([0., 0.], dtype=torch.float64)
     """
     _check_callable(f, "laplacian")
     hess = _hessian(f, "laplacian")
@@ -303,13 +449,41 @@ def laplacian(f: Callable) -> Callable:
 def divergence(f: Callable, mode: str = "auto") -> Callable:
     r"""The divergence :math:`\nabla\cdot f = \sum_i \partial f_i / \partial x_i` of a vector field, as a function.
 
-    ``f(x)`` must have the shape of ``x``; the result is the trace of :func:`jacobian` (``mode`` as there).
+    .. math:: (\nabla\cdot f)(x) = \sum_i \frac{\partial f_i}{\partial x_i}(x) = \operatorname{tr} J(x)
+
+    ``f(x)`` must have the shape of ``x``; the result is the trace of :func:`jacobian`.
+
+    Parameters
+    ----------
+    f : callable
+        The vector field ``f(x) -> tensor`` of the shape of ``x`` (the sum runs over all its entries).
+    mode : {"auto", "rev", "fwd"}
+        How the Jacobian is computed, as in :func:`jacobian`.
+
+    Returns
+    -------
+    callable
+        ``div(x)``, a 0-dim tensor. It composes with ``torch.func`` transforms; for a batch of points use
+        ``torch.func.vmap(divergence(f))(X)``.
+
+    Raises ``ValueError`` when ``f(x)`` does not have the shape of ``x`` (or ``mode`` is unknown) and
+    ``TypeError`` for integer ``x``.
+
+    References
+    ----------
+    .. [1] ``torch.func.jacrev`` and ``torch.func.jacfwd``, which :func:`jacobian` uses.
 
     Examples
     --------
     >>> div = divergence(lambda x: x * x)
     >>> div(torch.tensor([1.0, 2.0], dtype=torch.float64))
     tensor(6., dtype=torch.float64)
+
+    A rotation field is divergence-free:
+
+    >>> rot = divergence(lambda x: torch.stack([-x[1], x[0]]))
+    >>> rot(torch.tensor([0.5, -2.0], dtype=torch.float64))
+    tensor(0., dtype=torch.float64)
     """
     _check_callable(f, "divergence")
 

@@ -79,6 +79,8 @@ class Problem(ABC):
     kind: ClassVar[str]
     #: the sciml subpackage the kind exercises (``calculus``, ``optimize``, ``pinn``, ...): ``--kind`` selects by it too
     capability: ClassVar[str | None] = None
+    #: whether ``solve`` takes ``progress=True`` (its solver runs long enough for a progress bar)
+    progress: ClassVar[bool] = False
     #: reference names this kind can build, with their labels
     reference_labels: ClassVar[dict[str, str]] = {}
 

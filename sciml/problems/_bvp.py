@@ -42,6 +42,7 @@ class BVPProblem(Problem):
 
     kind = "bvp"
     capability = "pinn"
+    progress = True
     reference_labels = {"exact": "closed form", "sympy": "sympy.dsolve", "scipy": "scipy.integrate.solve_bvp",
                         "unknowns": "exact unknowns"}
 

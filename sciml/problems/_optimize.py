@@ -71,6 +71,7 @@ class MinimizeProblem(Problem):
 
     kind = "optimize"
     capability = "optimize"
+    progress = True
     reference_labels = {"exact": "closed form", "scipy": "scipy.optimize (differential_evolution, trust-exact)"}
 
     fun: str = ""

@@ -18,7 +18,35 @@ import torch
 
 
 def checkpoint_path(value, name: str = "checkpoint") -> pathlib.Path:
-    """``value`` as a path to a checkpoint file whose directory exists."""
+    """``value`` as a path to a checkpoint file whose directory exists.
+
+    Parameters
+    ----------
+    value : str or os.PathLike
+        The file (it need not exist yet).
+    name : str
+        The argument's name, for the error messages.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a path; a directory; a file in a directory that does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> checkpoint_path(f"{folder}/run.pt").name
+    'run.pt'
+    >>> checkpoint_path(f"{folder}/missing/run.pt")
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoint=...: the directory ... does not exist; create it first
+    """
     if not isinstance(value, str | os.PathLike):
         raise TypeError(f"{name} must be a path (str or os.PathLike) such as 'run.pt', got {type(value).__name__}")
     path = pathlib.Path(value)
@@ -31,7 +59,25 @@ def checkpoint_path(value, name: str = "checkpoint") -> pathlib.Path:
 
 
 def save_checkpoint(path: pathlib.Path, payload: dict, *, format: str, version: int) -> None:
-    """Write ``payload`` to ``path`` atomically (temporary file in the same directory, then ``os.replace``)."""
+    """Write ``payload`` to ``path`` atomically (temporary file in the same directory, then ``os.replace``).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The checkpoint file; an interruption while writing leaves its previous content intact.
+    payload : dict
+        Tensors, numbers, strings, lists and dicts (what ``torch.load(weights_only=True)`` reads back).
+    format, version : str, int
+        Stored beside the payload and checked by :func:`load_checkpoint`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.pt"
+    >>> save_checkpoint(path, {"z": torch.ones(2), "signature": {"n": 2}}, format="demo", version=1)
+    >>> load_checkpoint(path, format="demo", version=1, expected={"n": 2})["z"]
+    tensor([1., 1.])
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         torch.save({"format": format, "version": version, **payload}, tmp)
@@ -45,7 +91,38 @@ def load_checkpoint(path: pathlib.Path, *, format: str, version: int, expected: 
                     device=None) -> dict:
     """Read a checkpoint of ``format`` and ``version`` whose ``signature`` matches ``expected``.
 
-    Raises ``ValueError`` naming the file and what does not match (``hint`` says how to make it match).
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file written by :func:`save_checkpoint`.
+    format, version : str, int
+        What the file must say it is.
+    expected : dict
+        Entries the file's ``signature`` must equal (the problem, the network's sizes, ...).
+    hint : str
+        How to make a mismatching run match, appended to the error.
+    device : optional
+        Where to load the tensors (``map_location``).
+
+    Returns
+    -------
+    dict
+        The payload, with ``format``, ``version`` and ``signature``.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and what does not match: missing, unreadable, another format or version, another run.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.pt"
+    >>> save_checkpoint(path, {"signature": {"n": 2}}, format="demo", version=1)
+    >>> load_checkpoint(path, format="demo", version=1, expected={"n": 3})
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoint ... was written for another run: its n is 2, this run's is 3
     """
     if not path.is_file():
         raise ValueError(f"checkpoint {str(path)!r} does not exist; run without resume=True to start one")

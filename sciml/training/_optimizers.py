@@ -22,7 +22,27 @@ import torch
 
 
 def cached_evaluator(fun, size: int = 8):
-    """``evaluate(z) -> (loss, r, grad)`` for the residual ``fun(z) -> r`` and ``loss = r @ r``."""
+    """``evaluate(z) -> (loss, r, grad)`` for the residual ``fun(z) -> r``, ``loss = r·r`` and its gradient.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(z) -> r``, differentiable in ``z`` by autograd.
+    size : int
+        How many recent points to remember (compared with ``torch.equal``).
+
+    Returns
+    -------
+    callable
+        ``evaluate(z)``; ``r`` and ``grad`` are detached.
+
+    Examples
+    --------
+    >>> evaluate = cached_evaluator(lambda z: z - 1)
+    >>> loss, r, grad = evaluate(torch.tensor([3.0, 1.0], dtype=torch.float64))
+    >>> loss, grad.tolist()
+    (4.0, [4.0, 0.0])
+    """
     cache = collections.deque(maxlen=size)
 
     def evaluate(z):

@@ -21,7 +21,7 @@ class _Bar:
     def __init__(self, total, desc):
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, desc=desc, file=sys.stderr, dynamic_ncols=True, leave=False)
+        self._bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
         self._n, self._shown = 0, -math.inf
 
     def update(self, n: int, **values) -> None:
@@ -46,6 +46,17 @@ def progress_bar(enabled: bool, *, total: int | None = None, desc: str = ""):
     Library code passes its ``progress=`` argument straight through, so nothing is shown unless the user (or
     the CLI, in an interactive terminal) asks for it.
 
+    Parameters
+    ----------
+    enabled : bool
+        Show the bar (the solver's ``progress`` argument).
+    total : int, optional
+        The iteration limit, for the bar's length and ETA.
+    desc : str
+        The bar's label, e.g. the solver and method.
+
+    Examples
+    --------
     >>> with progress_bar(False, total=10) as bar:
     ...     bar.update(1, loss=0.5)
     """
