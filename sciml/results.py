@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 __all__ = ["STOP_REASONS", "ConvergenceError", "ConvergenceWarning", "Result", "Status", "StatusCode", "conclude",
-           "format_value"]
+           "format_value", "status_enum"]
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -51,17 +51,17 @@ class ConvergenceError(RuntimeError):
 class StatusCode(enum.IntEnum):
     """Base of every status enum: integer codes from :class:`Status`, with ``hint`` and ``success``.
 
-    A subclass lists the members a solver can return, each set to the :class:`Status` member of the same
-    name (``MAX_ITER = Status.MAX_ITER``); it may add an alias (``OPTIMAL = Status.SUCCESS``) and
-    override hints in ``_hints``. ``tests/test_results.py`` checks that every enum keeps to the table.
+    A capability's enum is made by :func:`status_enum` from the names of the members its solver can return;
+    ``tests/test_results.py`` checks that every enum keeps to the table.
+
+    Members of different enums with the same name are equal (``LMStatus.MAX_ITER == Status.MAX_ITER == 1``)
+    but not identical: compare statuses with ``==``, not ``is``.
     """
 
     @property
     def hint(self) -> str:
         """What the status means, as a fix-it message."""
-        hints = getattr(type(self), "_hints", None)
-        hints = hints() if callable(hints) else hints
-        return (hints or {}).get(self.name) or _HINTS[int(self)]
+        return type(self).__dict__.get("_hints", {}).get(self.name) or _HINTS[int(self)]
 
     @property
     def success(self) -> bool:
@@ -132,6 +132,43 @@ STOP_REASONS = {
 }
 #: names a capability may use for a shared member, and the shared name they stand for
 ALIASES = {"OPTIMAL": "SUCCESS"}
+
+
+def status_enum(name: str, members: str, *, doc: str, hints: dict[str, str] | None = None,
+                module: str | None = None) -> type[StatusCode]:
+    """A capability's status enum: the named members of :class:`Status`, with their codes.
+
+    Parameters
+    ----------
+    name : str
+        The enum's name (``"QPStatus"``).
+    members : str
+        Member names separated by spaces, each a :class:`Status` name or one of :data:`ALIASES` (which takes
+        its shared member's code; put it first to make it the canonical name, and list the shared name after
+        it as its alias).
+    doc : str
+        The enum's docstring.
+    hints : dict, optional
+        Member name → fix-it message, where the capability can say more than :class:`Status`'s hint.
+    module : str, optional
+        The defining module's ``__name__`` (for pickling and reprs).
+
+    Returns
+    -------
+    type
+        A :class:`StatusCode` subclass.
+
+    Examples
+    --------
+    >>> FitStatus = status_enum("FitStatus", "MAX_ITER XTOL FTOL", doc="How a fit ended.")
+    >>> FitStatus.XTOL, FitStatus.XTOL == Status.XTOL, FitStatus.XTOL.success
+    (<FitStatus.XTOL: 7>, True, True)
+    """
+    names = members.split()
+    cls = StatusCode(name, [(n, int(Status[ALIASES.get(n, n)])) for n in names], module=module)
+    cls.__doc__ = doc
+    cls._hints = dict(hints or {})
+    return cls
 
 
 def conclude(result, *, throw: bool, category: type[Warning] = ConvergenceWarning, message: str | None = None,

@@ -80,6 +80,7 @@ def test_adam_alone_decreases_the_loss_and_stops_at_max_iter():
 def test_max_iter_and_callback_stops(method):
     r = warned("max_iter=3", solve, seed_problem(), method=method, max_iter=3)
     assert (r.stop_reason, r.status, r.niter, len(r.history)) == ("max_iter", BVPStatus.MAX_ITER, 3, 4)
+    assert "resume=True continues this run" in r.message
 
     def stop_at_2(state):
         if state.niter == 2:

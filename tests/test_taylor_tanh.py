@@ -290,7 +290,7 @@ def test_tanh_mlp_derivatives_bad_input(generator):
     x = torch.randn(4, dtype=F64, generator=generator)
     with pytest.raises(ValueError, match="order must be a non-negative integer"):
         tanh_mlp_derivatives(params, x, -1)
-    with pytest.raises(ValueError, match="order must be a non-negative integer"):
+    with pytest.raises(TypeError, match="order must be a non-negative integer, got bool True"):
         tanh_mlp_derivatives(params, x, True)
     with pytest.raises(ValueError, match=r"weight-bias pairs.*got 5 tensors"):
         tanh_mlp_derivatives(params[:5], x, 1)

@@ -155,7 +155,7 @@ def test_bad_input_errors():
         verify(f, "x + y", XY, domain={"x": (0, 1)})
     with pytest.raises(ValueError, match="lo < hi"):
         verify(f, "x + y", XY, domain=(1, 0))
-    with pytest.raises(ValueError, match="rtol must be a non-negative number"):
+    with pytest.raises(ValueError, match="rtol must be a non-negative finite number"):
         verify(f, "x + y", XY, rtol=-1)
     with pytest.raises(ValueError, match="variables must name at least one"):
         verify(f, "1", [])

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import func as tf
 
-from sciml._validation import as_tensor
+from sciml._validation import as_tensor, check_int
 from sciml.calculus import _taylor as taylor
 
 _MODES = ("rev", "fwd", "auto")
@@ -536,8 +536,7 @@ def derivative(f: Callable, x, order: int = 1, *, create_graph: bool = True) -> 
     tensor([-0.0000, -0.8415], dtype=torch.float64)
     """
     _check_callable(f, "derivative")
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise ValueError(f"order must be a non-negative integer, got {order!r}")
+    check_int(order, "order", low=0)
     x = _point(x, "derivative")
     if x.dim() != 1:
         raise ValueError(f"x must be a 1-D tensor of points, shape (N,), got shape {tuple(x.shape)}; "

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import nn
 
+from sciml._validation import check_bool, check_int
 from sciml.calculus import _taylor_tanh as taylor_tanh
 from sciml.calculus._taylor_series import SUPPORTED, activation_series, propagate, tanh_list_form
 
@@ -69,8 +70,7 @@ def fused_taylor(enabled: bool = True) -> Iterator[None]:
     >>> torch.allclose(D, taylor_derivatives(net, x, 2), rtol=1e-13, atol=1e-13)
     True
     """
-    if not isinstance(enabled, bool):
-        raise TypeError(f"fused_taylor: enabled must be True or False, got {enabled!r}")
+    check_bool(enabled, "fused_taylor: enabled")
     token = _FUSED.set(enabled)
     try:
         yield
@@ -196,8 +196,7 @@ def tanh_mlp_derivatives(params: Sequence[torch.Tensor | None], x: torch.Tensor,
     >>> torch.allclose(D[2, 1, 2], torch.func.hessian(u)(x[1, 2]))
     True
     """
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise ValueError(f"order must be a non-negative integer, got {order!r}")
+    check_int(order, "order", low=0)
     if len(params) < 2 or len(params) % 2 or params[0].dim() != 2 or params[0].shape[1] != 1:
         raise ValueError("params must be (W₀, b₀, W₁, b₁, …), weight-bias pairs with W₀ of shape (width, 1), got "
                          f"{len(params)} tensors" + (f", W₀ of shape {tuple(params[0].shape)}" if params else ""))
@@ -235,8 +234,7 @@ def _plan(net) -> list:
 def _derivatives(net: nn.Sequential, x, order: int, fused: bool | None = None) -> torch.Tensor:
     """:func:`taylor_derivatives` with its input checked: the fused tanh path where it serves, else the list
     form."""
-    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
-        raise ValueError(f"order must be a non-negative integer, got {order!r}")
+    check_int(order, "order", low=0)
     steps = _plan(net)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a 1-D floating-point tensor of points, got {type(x).__name__}; "

@@ -29,7 +29,7 @@ import numpy as np
 import sympy
 import torch
 
-from sciml._validation import as_tensor
+from sciml._validation import as_tensor, check_real
 from sciml.calculus._reference import derivatives, kink_sets, kinks, lambdify
 from sciml.calculus._sympy_bridge import _symbol_names
 from sciml.expressions import parse
@@ -136,10 +136,7 @@ def _points(points, domain, names, generator, dtype, device) -> torch.Tensor:
 def _tolerances(rtol, atol, dtype):
     d_rtol, d_atol = _DEFAULT_TOL.get(dtype, (1e-1, 1e-1))
     rtol, atol = (d_rtol if rtol is None else rtol), (d_atol if atol is None else atol)
-    for name, v in (("rtol", rtol), ("atol", atol)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
-            raise ValueError(f"{name} must be a non-negative number, got {v!r}")
-    return float(rtol), float(atol)
+    return check_real(rtol, "rtol", low=0), check_real(atol, "atol", low=0)
 
 
 

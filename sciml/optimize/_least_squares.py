@@ -22,21 +22,12 @@ from collections.abc import Callable
 import torch
 
 from sciml._validation import check_callable, check_int, check_real
-from sciml.results import STOP_REASONS, ConvergenceWarning, Result, StatusCode, conclude
-from sciml.results import Status as Shared
+from sciml.results import STOP_REASONS, ConvergenceWarning, Result, conclude, status_enum
 
-
-class LMStatus(StatusCode):
-    """Why :func:`levenberg_marquardt` stopped (codes of :class:`sciml.results.Status`); ``SUCCESS``, ``XTOL``
-    and ``FTOL`` are successes."""
-
-    SUCCESS = Shared.SUCCESS
-    MAX_ITER = Shared.MAX_ITER
-    NONFINITE = Shared.NONFINITE
-    NO_PROGRESS = Shared.NO_PROGRESS
-    XTOL = Shared.XTOL
-    FTOL = Shared.FTOL
-    CALLBACK = Shared.CALLBACK
+LMStatus = status_enum(
+    "LMStatus", "SUCCESS MAX_ITER NONFINITE NO_PROGRESS XTOL FTOL CALLBACK", module=__name__,
+    doc="""Why :func:`levenberg_marquardt` stopped (codes of :class:`sciml.results.Status`); ``SUCCESS``, ``XTOL``
+    and ``FTOL`` are successes.""")
 
 
 @dataclasses.dataclass(repr=False)

@@ -6,8 +6,7 @@ import dataclasses
 
 import torch
 
-from sciml.results import ConvergenceWarning, Result, StatusCode
-from sciml.results import Status as Shared
+from sciml.results import ConvergenceWarning, Result, status_enum
 
 
 class SecondOrderWarning(ConvergenceWarning):
@@ -18,31 +17,20 @@ class SecondOrderWarning(ConvergenceWarning):
     """
 
 
-class Status(StatusCode):
-    """Why :func:`~sciml.optimize.minimize` stopped: ``SUCCESS`` (0) is the only success; ``status.hint`` says
-    what to try. Codes are those of :class:`sciml.results.Status`."""
-
-    SUCCESS = Shared.SUCCESS
-    MAX_ITER = Shared.MAX_ITER
-    LINE_SEARCH = Shared.LINE_SEARCH
-    NONFINITE = Shared.NONFINITE
-    UNBOUNDED = Shared.UNBOUNDED
-    SECOND_ORDER = Shared.SECOND_ORDER
-    CALLBACK = Shared.CALLBACK
-
-    @staticmethod
-    def _hints():
-        return {
-            "SUCCESS": "converged: the gradient is below gtol",
-            "MAX_ITER": "the maximum number of iterations was reached; try increasing max_iter, another method "
-                        "(newton or bfgs converge faster) or a better x0",
-            "LINE_SEARCH": "the line search found no acceptable step; usually gtol is below what the precision "
-                           "of f allows: loosen gtol, or check that jac is the gradient of fun",
-            "NONFINITE": "the objective or its gradient became NaN or infinite; check the domain of fun, start "
-                         "from another x0 or use a line search instead of a fixed lr",
-            "UNBOUNDED": "the objective decreased to -inf: it appears to be unbounded below",
-        }
-
+Status = status_enum(
+    "Status", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE UNBOUNDED SECOND_ORDER CALLBACK", module=__name__,
+    doc="""Why :func:`~sciml.optimize.minimize` stopped: ``SUCCESS`` (0) is the only success; ``status.hint`` says
+    what to try. Codes are those of :class:`sciml.results.Status`.""",
+    hints={
+        "SUCCESS": "converged: the gradient is below gtol",
+        "MAX_ITER": "the maximum number of iterations was reached; try increasing max_iter, another method "
+                    "(newton or bfgs converge faster) or a better x0",
+        "LINE_SEARCH": "the line search found no acceptable step; usually gtol is below what the precision of f "
+                       "allows: loosen gtol, or check that jac is the gradient of fun",
+        "NONFINITE": "the objective or its gradient became NaN or infinite; check the domain of fun, start from "
+                     "another x0 or use a line search instead of a fixed lr",
+        "UNBOUNDED": "the objective decreased to -inf: it appears to be unbounded below",
+    })
 
 #: values of :attr:`OptimizeResult.second_order`
 VERIFIED, FAILED, NOT_CHECKED = "verified", "failed", "not checked"

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from sciml._validation import as_tensor
+from sciml._validation import as_tensor, check_int
 
 KINDS = ("chebyshev", "uniform", "random")
 
@@ -40,8 +40,7 @@ def collocation_points(domain, n_points: int, kind="chebyshev", *, generator=Non
         return x
     if kind not in KINDS:
         raise ValueError(f"collocation must be one of {KINDS} or a tensor of points, got {kind!r}")
-    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
-        raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
+    check_int(n_points, "n_points", low=2)
     if kind == "chebyshev":
         j = torch.arange(n_points, dtype=torch.float64)
         s = (1 - torch.cos(math.pi * j / (n_points - 1))) / 2

@@ -71,7 +71,7 @@ def lm(tr, n: int) -> Stop:
             tr.refine()
             continue
         s.z = out.x
-        if out.status is Status.MAX_ITER:
+        if out.status == Status.MAX_ITER:  # an LMStatus member: compare codes (==), not identity
             return max_iter_stop(n, _RESUME)
         return Stop(Status(int(out.status)), out.message)
 

@@ -14,6 +14,7 @@ import dataclasses
 
 import torch
 
+from sciml._validation import check_bool, check_int
 from sciml.pinn._residual import Residuals
 
 #: the loss must fall by at least this factor over ``stall`` iterations, or the points are refined
@@ -56,20 +57,17 @@ class Resample:
     def __post_init__(self):
         for name in ("every", "stall"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"resample: {name} must be a positive integer (iterations) or None, got {value!r}")
+            check_int(value, f"resample: {name}", low=1, none=True)
         if self.every is None and self.stall is None:
             raise ValueError("resample: give every=k (refine every k iterations) and/or stall=k (refine when the "
                              "loss stalls for k iterations)")
         for name in ("n_add", "candidates", "rounds"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"resample: {name} must be a positive integer, got {value!r}")
+            check_int(value, f"resample: {name}", low=1)
         if self.n_add > self.candidates:
             raise ValueError(f"resample: n_add={self.n_add} exceeds candidates={self.candidates}; draw more "
                              "candidates than the points you add")
-        if not isinstance(self.replace, bool):
-            raise TypeError(f"resample: replace must be True or False, got {self.replace!r}")
+        check_bool(self.replace, "resample: replace")
 
     def due(self, phase_iter: int, history, last: int, done: int) -> bool:
         """Whether to refine after iteration ``phase_iter`` of the main optimizer (``last``: the iteration of

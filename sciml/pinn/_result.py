@@ -6,23 +6,13 @@ import dataclasses
 
 import torch
 
-from sciml._validation import as_tensor
-from sciml.results import Result, StatusCode
-from sciml.results import Status as Shared
+from sciml._validation import as_tensor, check_int
+from sciml.results import Result, status_enum
 
-
-class BVPStatus(StatusCode):
-    """Why :func:`sciml.pinn.solve` stopped (codes of :class:`sciml.results.Status`; 0 is success, as in SciPy's
-    ``solve_bvp``). ``SUCCESS``, ``XTOL`` and ``FTOL`` are successes."""
-
-    SUCCESS = Shared.SUCCESS
-    MAX_ITER = Shared.MAX_ITER
-    LINE_SEARCH = Shared.LINE_SEARCH
-    NONFINITE = Shared.NONFINITE
-    NO_PROGRESS = Shared.NO_PROGRESS
-    XTOL = Shared.XTOL
-    FTOL = Shared.FTOL
-    CALLBACK = Shared.CALLBACK
+BVPStatus = status_enum(
+    "BVPStatus", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE NO_PROGRESS XTOL FTOL CALLBACK", module=__name__,
+    doc="""Why :func:`sciml.pinn.solve` stopped (codes of :class:`sciml.results.Status`; 0 is success, as in SciPy's
+    ``solve_bvp``). ``SUCCESS``, ``XTOL`` and ``FTOL`` are successes.""")
 
 
 class PINNSolution:
@@ -39,8 +29,7 @@ class PINNSolution:
         self.__name__ = "sol"
 
     def __call__(self, x, nu: int = 0) -> torch.Tensor:
-        if isinstance(nu, bool) or not isinstance(nu, int) or nu < 0:
-            raise ValueError(f"nu (derivative order) must be a non-negative integer, got {nu!r}")
+        check_int(nu, "nu (derivative order)", low=0)
         if nu > self.ansatz.order:
             raise ValueError(f"nu={nu} exceeds the highest derivative this solution carries ({self.ansatz.order})")
         x = as_tensor(x, "x", dtype=self.theta.dtype, device=self.theta.device)

@@ -50,12 +50,12 @@ def real_symbols(exprs, names):
     """
     symbols = [sympy.Symbol(s, real=True) for s in names]
     swap = {sympy.Symbol(s): r for s, r in zip(names, symbols, strict=True)}
-    return [sympy.sympify(e).xreplace(swap) for e in exprs], symbols
+    return [parse(e).xreplace(swap) for e in exprs], symbols
 
 
 def real_value(expr, subs=None) -> float:
     """``expr`` (with ``subs`` substituted) to :data:`DIGITS` digits; NaN where the value is not real."""
-    z = complex(sympy.N(sympy.sympify(expr).subs(subs or {}), DIGITS))
+    z = complex(sympy.N(parse(expr).subs(subs or {}), DIGITS))
     return z.real if z.imag == 0 else math.nan
 
 

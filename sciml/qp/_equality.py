@@ -18,53 +18,44 @@ import numpy as np
 import torch
 
 from sciml._validation import as_tensor, check_bool, check_real, resolve_dtype
-from sciml.results import ConvergenceWarning, Result, StatusCode, conclude
-from sciml.results import Status as Shared
+from sciml.results import ConvergenceWarning, Result, conclude, status_enum
 
 
 class QPWarning(ConvergenceWarning):
     """The quadratic program is infeasible, unbounded or has no unique solution (see ``result.status``)."""
 
 
-class QPStatus(StatusCode):
-    """Outcome of :func:`solve_qp` (codes of :class:`sciml.results.Status`; ``OPTIMAL`` is its ``SUCCESS``).
+#: what each status means, and what to do
+MESSAGES = {
+    "OPTIMAL": "optimal: the KKT system is non-singular and x is the unique minimizer",
+    "MULTIPLIERS_NOT_UNIQUE": (
+        "x is the unique minimizer, but A has linearly dependent rows so the multipliers are not unique "
+        "(the minimum-norm lam is returned); remove the redundant constraints"),
+    "INFEASIBLE": (
+        "infeasible: the equality constraints A x = b are inconsistent (b is not in the range of A); "
+        "x and lam are NaN; check A and b"),
+    "UNBOUNDED": (
+        "unbounded: the objective decreases without bound on {x : A x = b} (Q has negative or zero "
+        "curvature there along a descent direction); x and lam are NaN; check that Q is positive "
+        "semidefinite on the null space of A"),
+    "MINIMIZER_NOT_UNIQUE": (
+        "the minimizer is not unique: Q is singular on the null space of A, so a whole affine set of "
+        "points is optimal; the minimum-norm minimizer is returned; add a constraint or a regularization"),
+}
+
+QPStatus = status_enum(
+    "QPStatus", "OPTIMAL SUCCESS MULTIPLIERS_NOT_UNIQUE MINIMIZER_NOT_UNIQUE UNBOUNDED INFEASIBLE",
+    module=__name__, hints=MESSAGES,
+    doc="""Outcome of :func:`solve_qp` (codes of :class:`sciml.results.Status`; ``OPTIMAL`` is its ``SUCCESS``, and
+    ``QPStatus.SUCCESS`` an alias of it).
 
     ``OPTIMAL`` and ``MULTIPLIERS_NOT_UNIQUE`` are successes; :data:`SEVERITY` orders the statuses from best to
     worst (a batch reports its worst).
-    """
-
-    OPTIMAL = Shared.SUCCESS
-    SUCCESS = Shared.SUCCESS  # the shared name of OPTIMAL (an alias)
-    MULTIPLIERS_NOT_UNIQUE = Shared.MULTIPLIERS_NOT_UNIQUE
-    MINIMIZER_NOT_UNIQUE = Shared.MINIMIZER_NOT_UNIQUE
-    UNBOUNDED = Shared.UNBOUNDED
-    INFEASIBLE = Shared.INFEASIBLE
-
-    @staticmethod
-    def _hints():
-        return {s.name: m for s, m in MESSAGES.items()}
-
+    """)
 
 #: the statuses from best to worst
 SEVERITY = (QPStatus.OPTIMAL, QPStatus.MULTIPLIERS_NOT_UNIQUE, QPStatus.MINIMIZER_NOT_UNIQUE, QPStatus.UNBOUNDED,
             QPStatus.INFEASIBLE)
-
-MESSAGES = {
-    QPStatus.OPTIMAL: "optimal: the KKT system is non-singular and x is the unique minimizer",
-    QPStatus.MULTIPLIERS_NOT_UNIQUE: (
-        "x is the unique minimizer, but A has linearly dependent rows so the multipliers are not unique "
-        "(the minimum-norm lam is returned); remove the redundant constraints"),
-    QPStatus.INFEASIBLE: (
-        "infeasible: the equality constraints A x = b are inconsistent (b is not in the range of A); "
-        "x and lam are NaN; check A and b"),
-    QPStatus.UNBOUNDED: (
-        "unbounded: the objective decreases without bound on {x : A x = b} (Q has negative or zero "
-        "curvature there along a descent direction); x and lam are NaN; check that Q is positive "
-        "semidefinite on the null space of A"),
-    QPStatus.MINIMIZER_NOT_UNIQUE: (
-        "the minimizer is not unique: Q is singular on the null space of A, so a whole affine set of "
-        "points is optimal; the minimum-norm minimizer is returned; add a constraint or a regularization"),
-}
 
 
 @dataclasses.dataclass(repr=False)
@@ -269,7 +260,7 @@ def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, throw:
     present = set(status.reshape(-1).tolist())
     worst = max((s for s in SEVERITY if int(s) in present), key=SEVERITY.index, default=QPStatus.OPTIMAL)
     success = worst.success
-    message = MESSAGES[worst]
+    message = worst.hint
     if batch and worst != QPStatus.OPTIMAL:
         count = int((status == worst).sum())
         message = f"{count} of {status.numel()} problems have status {int(worst)} ({worst.name}): {message}"

@@ -6,6 +6,7 @@ import numpy as np
 import scipy.signal
 import torch
 
+from sciml._validation import check_int, check_real
 from sciml.signal._sampling import as_signal, sampling
 from sciml.signal._sinusoids import FitStatus, Sinusoids, fit_parameters, linear_coefficients, make_result
 from sciml.signal._spectrum import spectrum
@@ -83,8 +84,8 @@ def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold:
     x = as_signal(x, dtype=torch.float64, batched=False)
     n = x.shape[0]
     rate, t0 = sampling(t, fs, n)
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise ValueError(f"k must be a positive integer (the number of components to report) or None, got {k!r}")
+    k = check_int(k, "k", low=1, none=True)
+    threshold = check_real(threshold, "threshold")
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be a fraction in (0, 1) of the largest peak, got {threshold!r}")
     spec = spectrum(x, fs=rate, window=window, detrend="constant")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
 import scipy.signal
 import torch
 
-from sciml._validation import as_tensor
+from sciml._validation import as_tensor, check_real
 
 
 def as_signal(x, *, dtype=None, device=None, batched: bool = True) -> torch.Tensor:
@@ -35,9 +32,7 @@ def sampling(t, fs, n: int) -> tuple[float, float]:
     if fs is not None:
         if isinstance(fs, torch.Tensor) and fs.numel() == 1:
             fs = fs.item()
-        if isinstance(fs, bool) or not isinstance(fs, numbers.Real) or not (np.isfinite(fs) and fs > 0):
-            raise ValueError(f"fs must be a positive, finite sampling rate in Hz, got {fs!r}")
-        return float(fs), 0.0
+        return check_real(fs, "fs", low=0, low_open=True), 0.0
     t_in = as_tensor(t, "t", ndim=1)
     if t_in.is_complex():
         raise TypeError(f"t must be real sample times, got {t_in.dtype}")

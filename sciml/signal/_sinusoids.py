@@ -16,8 +16,7 @@ import torch
 
 from sciml._validation import as_tensor, check_int, check_real
 from sciml.optimize import levenberg_marquardt
-from sciml.results import ConvergenceWarning, Result, StatusCode, conclude
-from sciml.results import Status as Shared
+from sciml.results import ConvergenceWarning, Result, conclude, status_enum
 from sciml.signal._sampling import as_signal, sampling
 
 
@@ -25,32 +24,22 @@ class FitConvergenceWarning(ConvergenceWarning):
     """The sinusoid fit stopped at ``max_iter`` (or at non-finite values) before its convergence test passed."""
 
 
-class FitStatus(StatusCode):
-    """Outcome of a sinusoid fit (codes of :class:`sciml.results.Status`); a success unless ``MAX_ITER`` or
-    ``NONFINITE``."""
-
-    MAX_ITER = Shared.MAX_ITER
-    NONFINITE = Shared.NONFINITE
-    XTOL = Shared.XTOL
-    FTOL = Shared.FTOL
-    NO_PEAKS = Shared.NO_PEAKS
-    NOT_REFINED = Shared.NOT_REFINED
-
-    @staticmethod
-    def _hints():
-        return {s.name: m for s, m in MESSAGES.items()}
-
-
+#: what each status means, and what to do
 MESSAGES = {
-    FitStatus.XTOL: "converged: the least-squares step fell below xtol",
-    FitStatus.FTOL: "converged: the residual cannot be reduced further (relative decrease below ftol)",
-    FitStatus.MAX_ITER: "max_iter reached before convergence: the estimates are those of the last iterate; "
-                        "increase max_iter or start from better frequencies",
-    FitStatus.NO_PEAKS: "no spectral peak above the threshold: the signal has no oscillating component to report",
-    FitStatus.NONFINITE: "the fit produced non-finite values: check the samples and the starting frequencies",
-    FitStatus.NOT_REFINED: "not refined (refine=False): frequencies from interpolated spectrum peaks, "
-                           "amplitudes and phases from a linear least-squares fit at those frequencies",
+    "XTOL": "converged: the least-squares step fell below xtol",
+    "FTOL": "converged: the residual cannot be reduced further (relative decrease below ftol)",
+    "MAX_ITER": "max_iter reached before convergence: the estimates are those of the last iterate; "
+                "increase max_iter or start from better frequencies",
+    "NO_PEAKS": "no spectral peak above the threshold: the signal has no oscillating component to report",
+    "NONFINITE": "the fit produced non-finite values: check the samples and the starting frequencies",
+    "NOT_REFINED": "not refined (refine=False): frequencies from interpolated spectrum peaks, "
+                   "amplitudes and phases from a linear least-squares fit at those frequencies",
 }
+
+FitStatus = status_enum(
+    "FitStatus", "MAX_ITER NONFINITE XTOL FTOL NO_PEAKS NOT_REFINED", module=__name__, hints=MESSAGES,
+    doc="""Outcome of a sinusoid fit (codes of :class:`sciml.results.Status`); a success unless ``MAX_ITER`` or
+    ``NONFINITE``.""")
 
 
 @dataclasses.dataclass(repr=False)
@@ -208,5 +197,5 @@ def make_result(x, tau, p, k, t0, rate, status, nit, nfev, *, report=None, throw
     report = k if report is None else report
     result = Sinusoids(freqs=f[:report], amplitudes=amp[:report], phases=phase[:report], offset=c0,
                        residual=float(torch.sqrt(torch.mean((x - m) ** 2))), fs=rate, resolution=rate / x.shape[0],
-                       success=status.success, status=status, message=MESSAGES[status], nit=nit, nfev=nfev)
+                       success=status.success, status=status, message=status.hint, nit=nit, nfev=nfev)
     return conclude(result, throw=throw, category=FitConvergenceWarning, stacklevel=stacklevel)
