@@ -12,24 +12,65 @@ import torch
 DEFAULT_DTYPE = torch.float64
 
 
-def resolve_dtype(dtype, *tensors) -> torch.dtype:
-    """``dtype`` if given, else the floating dtype of the first floating tensor, else float64."""
+#: the dtypes sciml computes in (float16 and bfloat16 lack the linear algebra, FFTs and accuracy numerics need)
+REAL_DTYPES = (torch.float32, torch.float64)
+COMPLEX_DTYPES = (torch.complex64, torch.complex128)
+
+
+def check_dtype(dtype, name: str = "dtype", *, complex: bool = True) -> torch.dtype:
+    """``dtype`` if sciml computes in it: float32 or float64 (and complex64/complex128 when ``complex``).
+
+    float16, bfloat16 and integer dtypes are refused with a ``TypeError`` that says what to pass, before
+    torch fails deep inside a solver.
+
+    >>> check_dtype(torch.float64)
+    torch.float64
+    >>> check_dtype(torch.float16, "x")
+    Traceback (most recent call last):
+    ...
+    TypeError: x has dtype torch.float16, which sciml does not compute in; use torch.float64 (or torch.float32)
+    """
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name} must be a torch.dtype such as torch.float64, got {type(dtype).__name__} {dtype!r}")
+    allowed = REAL_DTYPES + (COMPLEX_DTYPES if complex else ())
+    if dtype not in allowed:
+        if dtype.is_complex and not complex:
+            fix = "this function works over the reals: pass real input (split complex variables)"
+        else:
+            fix = "use torch.float64 (or torch.float32)"
+        raise TypeError(f"{name} has dtype {dtype}, which sciml does not compute in; {fix}")
+    return dtype
+
+
+def resolve_dtype(dtype, *tensors, complex: bool = True) -> torch.dtype:
+    """``dtype`` if given, else the floating dtype of the first floating tensor, else float64 — checked by
+    :func:`check_dtype` (``complex=False`` refuses complex dtypes)."""
     if dtype is not None:
         if not isinstance(dtype, torch.dtype) or not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f"dtype must be a floating torch.dtype such as torch.float64, got {dtype!r}")
-        return dtype
+        return check_dtype(dtype, complex=complex)
     for t in tensors:
         if isinstance(t, torch.Tensor) and (t.is_floating_point() or t.is_complex()):
-            return t.dtype
+            return check_dtype(t.dtype, "the input", complex=complex)
     return DEFAULT_DTYPE
 
 
-def as_tensor(value, name: str, *, dtype=None, device=None, ndim=None, finite: bool = True) -> torch.Tensor:
-    """``value`` (tensor, array, list or number) as a floating tensor.
+def as_tensor(value, name: str, *, dtype=None, device=None, ndim=None, finite: bool = True, real: bool = False,
+              nonempty: bool = False) -> torch.Tensor:
+    """``value`` (tensor, array, list or number) as a floating tensor, checked.
 
     Tensors keep their floating dtype and device unless ``dtype``/``device`` are given; everything else
-    becomes float64. ``ndim`` is an int or a tuple of allowed dimensions. Raises ``TypeError`` or
-    ``ValueError`` naming ``name``.
+    becomes float64 (complex128 for complex data). Checks, each raising ``TypeError`` or ``ValueError``
+    naming ``name``: a numeric, rectangular value; a dtype sciml computes in (:func:`check_dtype`); real
+    when ``real`` (complex input is refused, never silently dropped to its real part); ``ndim`` (an int or a
+    tuple of allowed dimensions); at least one entry when ``nonempty``; finite entries when ``finite``.
+
+    >>> as_tensor([[1, 2], [3, 4]], "A").dtype
+    torch.float64
+    >>> as_tensor([1j, 2], "b", real=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: b must be real, got complex entries; sciml does not drop imaginary parts: ...
     """
     if isinstance(value, torch.Tensor):
         t = value
@@ -39,16 +80,32 @@ def as_tensor(value, name: str, *, dtype=None, device=None, ndim=None, finite: b
         try:
             t = torch.as_tensor(np.asarray(value, dtype=np.complex128 if np.iscomplexobj(value) else np.float64))
         except (TypeError, ValueError) as exc:
+            text = str(exc)
+            if "inhomogeneous" in text or "sequence" in text:
+                raise ValueError(f"{name} must be rectangular (every row of the same length), got a ragged nested "
+                                 "list") from None
             raise TypeError(f"{name} must be numeric (a tensor, array or nested list of numbers): {exc}") from None
     else:
         raise TypeError(f"{name} must be a tensor, array, list or number, got {type(value).__name__}")
+    if real and t.is_complex():
+        raise TypeError(f"{name} must be real, got complex entries; sciml does not drop imaginary parts: pass the "
+                        f"real part ({name}.real) if that is what you mean")
+    if dtype is not None:
+        if real and isinstance(dtype, torch.dtype) and dtype.is_complex:
+            raise TypeError(f"dtype must be a real floating dtype here ({name} is real), got {dtype}")
+        if t.is_complex() and isinstance(dtype, torch.dtype) and not dtype.is_complex:
+            raise TypeError(f"{name} is complex but dtype={dtype} is real; sciml does not drop imaginary parts: "
+                            f"pass dtype={torch.complex128} or the real part ({name}.real)")
     if dtype is not None or device is not None:
         t = t.to(dtype=dtype or t.dtype, device=device or t.device)
+    check_dtype(t.dtype, name, complex=not real)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if t.dim() not in allowed:
             want = " or ".join(str(d) for d in allowed)
             raise ValueError(f"{name} must have {want} dimension(s), got shape {tuple(t.shape)}")
+    if nonempty and t.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(t.shape)}); pass at least one entry")
     if finite and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite entries; clean the input first")
     return t
