@@ -43,15 +43,15 @@ def check_dtype(dtype, name: str = "dtype", *, complex: bool = True) -> torch.dt
 
 
 def resolve_dtype(dtype, *tensors, complex: bool = True) -> torch.dtype:
-    """``dtype`` if given, else the floating dtype of the first floating tensor, else float64 — checked by
-    :func:`check_dtype` (``complex=False`` refuses complex dtypes)."""
+    """``dtype`` if given (checked by :func:`check_dtype`; ``complex=False`` refuses complex dtypes), else the
+    floating dtype of the first floating tensor (complex ones skipped when ``complex=False``), else float64."""
     if dtype is not None:
         if not isinstance(dtype, torch.dtype) or not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError(f"dtype must be a floating torch.dtype such as torch.float64, got {dtype!r}")
         return check_dtype(dtype, complex=complex)
-    for t in tensors:
-        if isinstance(t, torch.Tensor) and (t.is_floating_point() or t.is_complex()):
-            return check_dtype(t.dtype, "the input", complex=complex)
+    for t in tensors:  # the tensors' own checks (as_tensor) name them when their dtype is refused
+        if isinstance(t, torch.Tensor) and (t.is_floating_point() or (complex and t.is_complex())):
+            return t.dtype
     return DEFAULT_DTYPE
 
 

@@ -54,6 +54,9 @@ def _point(x, op: str, name: str = "x") -> torch.Tensor:
 
 def _direction(v, like: torch.Tensor, shape, name: str, what: str) -> torch.Tensor:
     if isinstance(v, torch.Tensor):  # no value checks: v may be batched inside vmap
+        if v.is_complex() and not like.is_complex():
+            raise TypeError(f"{name} is complex but {what} is real; sciml does not drop imaginary parts: "
+                            f"differentiate the real and imaginary parts of {name} separately")
         v = v.to(dtype=like.dtype, device=like.device)
     else:
         v = as_tensor(v, name, dtype=like.dtype, device=like.device)

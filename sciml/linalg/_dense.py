@@ -173,6 +173,9 @@ def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
     A = as_square(A, dtype=dtype, device=device)
     b = as_tensor(b, "b", dtype=A.dtype, device=A.device)
     n = A.shape[-1]
+    if b.dim() == 0:
+        raise ValueError(f"b must be a vector of {n} entries (or a matrix of right-hand sides), got a scalar; "
+                         f"pass [{float(b):g}] for a 1×1 system")
     vector = b.dim() == 1 or (b.dim() == A.dim() - 1 and b.shape[-1] == n)
     if (vector and b.shape[-1] != n) or (not vector and b.shape[-2] != n):
         raise ValueError(f"b must have {n} rows to match A of shape {tuple(A.shape)}, got shape {tuple(b.shape)}")

@@ -14,7 +14,6 @@ import dataclasses
 import math
 import warnings
 
-import numpy as np
 import torch
 
 from sciml._validation import as_tensor, check_bool, check_real, resolve_dtype
@@ -92,13 +91,12 @@ class QPResult(Result):
 
 
 def _inputs(Q, c, A, b, dtype, device):
+    for name, value in (("Q", Q), ("c", c)):
+        if value is None:
+            raise TypeError(f"{name} is required: solve_qp minimizes ½xᵀQx + cᵀx; pass Q (n×n) and c (n)")
     given = {name: value for name, value in (("Q", Q), ("c", c), ("A", A), ("b", b)) if value is not None}
-    for name, value in given.items():
-        if (isinstance(value, torch.Tensor) and value.is_complex()) or (
-                not isinstance(value, torch.Tensor) and np.iscomplexobj(value)):
-            raise TypeError(f"{name} must be real; solve_qp solves real quadratic programs")
-    dtype = resolve_dtype(dtype, *given.values())
-    tensors = {name: as_tensor(value, name, dtype=dtype, device=device) for name, value in given.items()}
+    dtype = resolve_dtype(dtype, *given.values(), complex=False)
+    tensors = {name: as_tensor(value, name, dtype=dtype, device=device, real=True) for name, value in given.items()}
     if ("A" in tensors) != ("b" in tensors):
         missing = "b" if "A" in tensors else "A"
         raise ValueError(f"{missing} is missing: give both A and b for constraints A x = b, or neither")
@@ -107,6 +105,8 @@ def _inputs(Q, c, A, b, dtype, device):
     if Q.dim() < 2 or Q.shape[-1] != Q.shape[-2]:
         raise ValueError(f"Q must be a square matrix (or a batch of them) of shape (..., n, n), got {tuple(Q.shape)}")
     n = Q.shape[-1]
+    if n == 0:
+        raise ValueError("Q is 0×0: a quadratic program needs at least one variable")
     if c.dim() < 1 or c.shape[-1] != n:
         raise ValueError(f"c must have shape (..., {n}) to match Q of shape {tuple(Q.shape)}, got {tuple(c.shape)}")
     if "A" in tensors:
