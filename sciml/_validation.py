@@ -28,7 +28,7 @@ def check_dtype(dtype, name: str = "dtype", *, complex: bool = True) -> torch.dt
     >>> check_dtype(torch.float16, "x")
     Traceback (most recent call last):
     ...
-    TypeError: x has dtype torch.float16, which sciml does not compute in; use torch.float64 (or torch.float32)
+    TypeError: x has dtype torch.float16, a dtype sciml does not compute in; use torch.float64 (or torch.float32)
     """
     if not isinstance(dtype, torch.dtype):
         raise TypeError(f"{name} must be a torch.dtype such as torch.float64, got {type(dtype).__name__} {dtype!r}")
@@ -38,7 +38,8 @@ def check_dtype(dtype, name: str = "dtype", *, complex: bool = True) -> torch.dt
             fix = "this function works over the reals: pass real input (split complex variables)"
         else:
             fix = "use torch.float64 (or torch.float32)"
-        raise TypeError(f"{name} has dtype {dtype}, which sciml does not compute in; {fix}")
+        what = f"{name}={dtype} is a dtype" if name == "dtype" else f"{name} has dtype {dtype}, a dtype"
+        raise TypeError(f"{what} sciml does not compute in; {fix}")
     return dtype
 
 

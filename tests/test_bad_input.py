@@ -17,6 +17,7 @@ from sciml.results import ConvergenceWarning
 
 F64 = torch.float64
 EYE = torch.eye(2, dtype=F64)
+_NET = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
 
 
 def _rosen(z):
@@ -57,6 +58,15 @@ CASES = {
     "qp n = 0": (lambda: qp.solve_qp(torch.zeros(0, 0, dtype=F64), torch.zeros(0, dtype=F64)), ValueError, "0×0"),
     # 6. messages that name the argument
     "ragged Q": (lambda: qp.solve_qp([[1.0, 0.0], [0.0]], [1.0, 1.0]), ValueError, "Q must be rectangular"),
+    "to_torch variables=5": (lambda: calculus.to_torch("x", variables=5), TypeError, "variables must be a list"),
+    "to_torch Integral": (lambda: calculus.to_torch("Integral(x, x)", ["x"]), ValueError, "unevaluated Integral"),
+    "taylor order 25": (lambda: calculus.taylor_derivatives(_NET, torch.ones(3, dtype=F64), 25), ValueError,
+                        "order=25 is above 20"),
+    # 2. degenerate domains
+    "collocation reversed": (lambda: collocation_points((1, 0), 5), ValueError, "a < b"),
+    "collocation nan": (lambda: collocation_points((0, math.nan), 5), ValueError, r"domain\[1\] must be a finite"),
+    "collocation int dtype": (lambda: collocation_points((0, 1), 5, dtype=torch.int64), TypeError,
+                              "dtype=torch.int64"),
 }
 
 

@@ -72,7 +72,15 @@ def _where(cond, a, b):
     return torch.where(cond, _tensor(a, like), _tensor(b, like))
 
 
+#: unevaluated operations that have no torch counterpart: named before their arguments are compiled
+_UNEVALUATED = (sympy.Integral, sympy.Derivative, sympy.Sum, sympy.Product, sympy.Limit)
+
+
 def _compile(expr: sympy.Basic) -> Node:
+    if isinstance(expr, _UNEVALUATED):
+        raise UnsupportedExpressionError(
+            f"cannot translate the unevaluated {type(expr).__name__} {expr} to torch; evaluate it first "
+            f"(expr.doit()) or write its closed form")
     if expr.is_Symbol:
         name = expr.name
         return lambda env: env[name]
@@ -269,6 +277,9 @@ def _bessel(expr, args) -> Node:
 def _symbol_names(variables) -> list[str]:
     if isinstance(variables, str | sympy.Symbol):
         variables = [variables]
+    if not isinstance(variables, list | tuple):
+        raise TypeError(f"variables must be a list of names or symbols such as ['x', 'y'], got "
+                        f"{type(variables).__name__} {variables!r}")
     names = [str(v) for v in variables]
     if len(set(names)) != len(names):
         raise ValueError(f"variables must be distinct, got {names}")

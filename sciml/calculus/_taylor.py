@@ -196,7 +196,7 @@ def tanh_mlp_derivatives(params: Sequence[torch.Tensor | None], x: torch.Tensor,
     >>> torch.allclose(D[2, 1, 2], torch.func.hessian(u)(x[1, 2]))
     True
     """
-    check_int(order, "order", low=0)
+    _check_order(order)
     if len(params) < 2 or len(params) % 2 or params[0].dim() != 2 or params[0].shape[1] != 1:
         raise ValueError("params must be (W₀, b₀, W₁, b₁, …), weight-bias pairs with W₀ of shape (width, 1), got "
                          f"{len(params)} tensors" + (f", W₀ of shape {tuple(params[0].shape)}" if params else ""))
@@ -207,6 +207,17 @@ def tanh_mlp_derivatives(params: Sequence[torch.Tensor | None], x: torch.Tensor,
         D = taylor_tanh.TanhTaylor.apply(x.reshape(-1), order, *params)
         return D.reshape(order + 1, *x.shape, D.shape[-1])
     return tanh_list_form(x, params[0::2], params[1::2], order)
+
+
+#: the highest order of Taylor mode: the coefficients carry factorials, and beyond it float64 loses them
+MAX_ORDER = 20
+
+
+def _check_order(order) -> None:
+    check_int(order, "order", low=0)
+    if order > MAX_ORDER:
+        raise ValueError(f"order={order} is above {MAX_ORDER}, the highest order Taylor mode computes accurately "
+                         "in float64 (its coefficients carry k!); differentiate the result again if you need more")
 
 
 def _plan(net) -> list:
@@ -234,7 +245,7 @@ def _plan(net) -> list:
 def _derivatives(net: nn.Sequential, x, order: int, fused: bool | None = None) -> torch.Tensor:
     """:func:`taylor_derivatives` with its input checked: the fused tanh path where it serves, else the list
     form."""
-    check_int(order, "order", low=0)
+    _check_order(order)
     steps = _plan(net)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a 1-D floating-point tensor of points, got {type(x).__name__}; "

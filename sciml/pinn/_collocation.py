@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from sciml._validation import as_tensor, check_int
+from sciml._validation import as_tensor, check_dtype, check_int, check_real
 
 KINDS = ("chebyshev", "uniform", "random")
 
@@ -30,7 +30,13 @@ def collocation_points(domain, n_points: int, kind="chebyshev", *, generator=Non
     >>> collocation_points((0.0, 1.0), 3)
     tensor([0.0000, 0.5000, 1.0000], dtype=torch.float64)
     """
-    a, b = float(domain[0]), float(domain[1])
+    if not isinstance(domain, list | tuple) or len(domain) != 2:
+        raise ValueError(f"domain must be a pair (a, b) with a < b, got {domain!r}")
+    a, b = check_real(domain[0], "domain[0]"), check_real(domain[1], "domain[1]")
+    if not a < b:
+        raise ValueError(f"domain must be an interval (a, b) with a < b, got ({a:g}, {b:g}); swap the ends")
+    if dtype is not None:
+        check_dtype(dtype, complex=False)
     if not isinstance(kind, str):
         x = as_tensor(kind, "collocation", dtype=dtype, device=device, ndim=1)
         if x.shape[0] < 1:
