@@ -97,6 +97,7 @@ class Status(StatusCode):
     MULTIPLIERS_NOT_UNIQUE = 11
     NO_PEAKS = 12
     NOT_REFINED = 13
+    OUT_OF_RANGE = 14
     CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
 
 
@@ -120,6 +121,8 @@ _HINTS = {
                                    "the minimum-norm multipliers are returned",
     Status.NO_PEAKS: "nothing to report: no component above the threshold",
     Status.NOT_REFINED: "not refined (as asked): the estimates of the first stage",
+    Status.OUT_OF_RANGE: "the estimate left the range where it means anything (e.g. a frequency beyond Nyquist); "
+                         "start closer to the solution",
     Status.CALLBACK: "`callback` raised StopIteration",
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,

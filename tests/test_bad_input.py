@@ -77,6 +77,15 @@ def test_bad_input_is_refused_with_a_message_naming_it(case):
         call()
 
 
+def test_a_fit_that_explains_nothing_is_not_a_success():
+    t = torch.arange(200, dtype=F64) / 199.0
+    x = torch.cos(2 * torch.pi * 5 * t)  # a 5 Hz tone, the fit started at 50 Hz
+    with pytest.warns(signal.FitConvergenceWarning, match="explains none of the signal"):
+        r = signal.fit_sinusoids(x, t, freqs=[50.0])
+    assert not r.success and r.status == signal.FitStatus.NO_PROGRESS
+    assert signal.fit_sinusoids(x, t, freqs=[5.2]).success  # within half a bin: found
+
+
 def test_singular_cond_is_inf_as_documented():
     assert linalg.cond([[1.0, 1.0], [1.0, 1.0]]) == math.inf
 

@@ -32,14 +32,20 @@ MESSAGES = {
                 "increase max_iter or start from better frequencies",
     "NO_PEAKS": "no spectral peak above the threshold: the signal has no oscillating component to report",
     "NONFINITE": "the fit produced non-finite values: check the samples and the starting frequencies",
+    "OUT_OF_RANGE": "a fitted frequency left (0, Nyquist): the fit did not find that component; start within "
+                    "half a bin (fs/N) of it, e.g. from dominant_frequencies",
+    "NO_PROGRESS": "the fit explains none of the signal (residual ≈ the signal's RMS): the starting frequencies are "
+                   "too far from any component; start within half a bin (fs/N), e.g. from dominant_frequencies",
     "NOT_REFINED": "not refined (refine=False): frequencies from interpolated spectrum peaks, "
                    "amplitudes and phases from a linear least-squares fit at those frequencies",
 }
 
 FitStatus = status_enum(
-    "FitStatus", "MAX_ITER NONFINITE XTOL FTOL NO_PEAKS NOT_REFINED", module=__name__, hints=MESSAGES,
-    doc="""Outcome of a sinusoid fit (codes of :class:`sciml.results.Status`); a success unless ``MAX_ITER`` or
-    ``NONFINITE``.""")
+    "FitStatus", "MAX_ITER NONFINITE XTOL FTOL NO_PEAKS NOT_REFINED OUT_OF_RANGE NO_PROGRESS", module=__name__,
+    hints=MESSAGES,
+    doc="""Outcome of a sinusoid fit (codes of :class:`sciml.results.Status`): a success for ``XTOL``, ``FTOL``,
+    ``NO_PEAKS`` and ``NOT_REFINED``. A converged fit whose frequency left (0, Nyquist) is ``OUT_OF_RANGE``, one that
+    explains none of the signal ``NO_PROGRESS``.""")
 
 
 @dataclasses.dataclass(repr=False)
@@ -195,7 +201,14 @@ def make_result(x, tau, p, k, t0, rate, status, nit, nfev, *, report=None, throw
     m, _ = _model(p, tau, k)
     f, amp, phase, c0 = components(p, k, t0)
     report = k if report is None else report
+    residual = float(torch.sqrt(torch.mean((x - m) ** 2)))
+    if status in (FitStatus.XTOL, FitStatus.FTOL) and k:  # a converged fit must also mean something
+        spread = float(torch.sqrt(torch.mean((x - x.mean()) ** 2)))
+        if not bool(((f > 0) & (f < rate / 2)).all()):
+            status = FitStatus.OUT_OF_RANGE
+        elif spread > 0 and residual >= (1 - 1e-3) * spread:
+            status = FitStatus.NO_PROGRESS
     result = Sinusoids(freqs=f[:report], amplitudes=amp[:report], phases=phase[:report], offset=c0,
-                       residual=float(torch.sqrt(torch.mean((x - m) ** 2))), fs=rate, resolution=rate / x.shape[0],
+                       residual=residual, fs=rate, resolution=rate / x.shape[0],
                        success=status.success, status=status, message=status.hint, nit=nit, nfev=nfev)
     return conclude(result, throw=throw, category=FitConvergenceWarning, stacklevel=stacklevel)
