@@ -86,6 +86,16 @@ def test_a_fit_that_explains_nothing_is_not_a_success():
     assert signal.fit_sinusoids(x, t, freqs=[5.2]).success  # within half a bin: found
 
 
+def test_white_noise_fits_a_bounded_number_of_tones():
+    """3000 samples of noise have hundreds of spectral peaks; the joint fit takes the largest 32 (it used to refit
+    hundreds of tones for about a minute)."""
+    from sciml.signal._peaks import MAX_COMPONENTS
+
+    x = torch.randn(3000, generator=torch.Generator().manual_seed(0), dtype=F64)
+    r = signal.dominant_frequencies(x, fs=100.0)
+    assert 0 < r.freqs.numel() <= MAX_COMPONENTS == 32 and bool((r.freqs < 50.0).all())
+
+
 def test_singular_cond_is_inf_as_documented():
     assert linalg.cond([[1.0, 1.0], [1.0, 1.0]]) == math.inf
 

@@ -28,6 +28,11 @@ def spectral_peaks(amplitude: np.ndarray, threshold: float, floor: float = 0.0) 
     return bins + np.clip(delta, -0.5, 0.5)
 
 
+#: most components fitted jointly (a fit costs O(N·(3K)²) per iteration); a broadband spectrum with more
+#: peaks than this is reduced to its largest ones
+MAX_COMPONENTS = 32
+
+
 def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold: float = 0.05,
                          window="hann", refine: bool = True, max_iter: int = 100, xtol: float = 1e-12,
                          ftol: float = 1e-15, throw: bool = False) -> Sinusoids:
@@ -92,16 +97,18 @@ def dominant_frequencies(x, t=None, *, fs=None, k: int | None = None, threshold:
     rounding = 1e3 * torch.finfo(x.dtype).eps * float(x.abs().max())
     bins = spectral_peaks(spec.amplitude.cpu().numpy(), threshold, floor=rounding)
     tau = torch.arange(n, dtype=torch.float64, device=x.device) / rate
+    most = min(MAX_COMPONENTS, (n - 1) // 3)  # no more than the samples can determine, nor a joint fit can afford
+    if len(bins) > most:  # a broadband spectrum: the largest peaks only
+        amplitude = spec.amplitude.cpu().numpy()
+        bins = np.sort(bins[np.argsort(-amplitude[np.rint(bins).astype(int)], kind="stable")[:most]])
     freqs = torch.as_tensor(bins * rate / n, dtype=torch.float64, device=x.device)
-    if freqs.numel() > (n - 1) // 3:
-        freqs = freqs[: (n - 1) // 3]  # no more components than the samples can determine
     status, nit, nfev = FitStatus.NOT_REFINED, 0, 1
     if freqs.numel() == 0:
         p, status = torch.cat([x.mean()[None], freqs]), FitStatus.NO_PEAKS
     elif not refine:
         p = linear_coefficients(x, tau, freqs)
     else:
-        while True:
+        for _ in range(MAX_COMPONENTS):  # each round drops at least one component
             p, status, it, fe = fit_parameters(x, tau, freqs, max_iter=max_iter, xtol=xtol, ftol=ftol)
             nit, nfev = nit + it, nfev + fe
             keep = _keep(p, freqs.numel(), threshold, rate / n)
