@@ -98,6 +98,7 @@ class Status(StatusCode):
     NO_PEAKS = 12
     NOT_REFINED = 13
     OUT_OF_RANGE = 14
+    UNDERRESOLVED = 15
     CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
 
 
@@ -123,6 +124,8 @@ _HINTS = {
     Status.NOT_REFINED: "not refined (as asked): the estimates of the first stage",
     Status.OUT_OF_RANGE: "the estimate left the range where it means anything (e.g. a frequency beyond Nyquist); "
                          "start closer to the solution",
+    Status.UNDERRESOLVED: "the residual between the collocation points is far above the one at them: the fit only "
+                          "interpolates its points; use more points (n_points=) or resampling",
     Status.CALLBACK: "`callback` raised StopIteration",
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,
@@ -131,7 +134,7 @@ _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MU
 STOP_REASONS = {
     Status.NONFINITE: "nan", Status.MAX_ITER: "max_iter", Status.SUCCESS: "residual", Status.XTOL: "xtol",
     Status.FTOL: "ftol", Status.NO_PROGRESS: "no_progress", Status.CALLBACK: "callback",
-    Status.LINE_SEARCH: "line_search",
+    Status.LINE_SEARCH: "line_search", Status.UNDERRESOLVED: "underresolved",
 }
 #: names a capability may use for a shared member, and the shared name they stand for
 ALIASES = {"OPTIMAL": "SUCCESS"}

@@ -96,6 +96,16 @@ def test_white_noise_fits_a_bounded_number_of_tones():
     assert 0 < r.freqs.numel() <= MAX_COMPONENTS == 32 and bool((r.freqs < 50.0).all())
 
 
+def test_pinn_statements_that_say_nothing_or_runs_that_only_interpolate():
+    from sciml.pinn import BVPStatus, solve
+
+    with pytest.raises(ValueError, match="reduces to 0 = 0: it says nothing"):
+        BVP("u'' = u''", (0, 1), [])
+    with pytest.warns(ConvergenceWarning, match="only interpolates its points"):
+        r = solve(BVP("u'' + u = 0", (0, "pi/2"), ["u(0) = 0", "u(pi/2) = 1"]), n_points=2)
+    assert not r.success and r.status == BVPStatus.UNDERRESOLVED and r.residual_between > 1e-2
+
+
 def test_singular_cond_is_inf_as_documented():
     assert linalg.cond([[1.0, 1.0], [1.0, 1.0]]) == math.inf
 

@@ -10,7 +10,7 @@ from sciml._validation import as_tensor, check_int
 from sciml.results import Result, status_enum
 
 BVPStatus = status_enum(
-    "BVPStatus", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE NO_PROGRESS XTOL FTOL CALLBACK", module=__name__,
+    "BVPStatus", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE NO_PROGRESS XTOL FTOL UNDERRESOLVED CALLBACK", module=__name__,
     doc="""Why :func:`sciml.pinn.solve` stopped (codes of :class:`sciml.results.Status`; 0 is success, as in SciPy's
     ``solve_bvp``). ``SUCCESS``, ``XTOL`` and ``FTOL`` are successes.""")
 
@@ -70,7 +70,9 @@ class BVPResult(Result):
         ``CALLBACK`` (99)    ``callback``     False    the callback raised ``StopIteration``
         ===================  ===============  =======  ==================================================
 
-        ``status`` is a :class:`BVPStatus` (an ``IntEnum``; ``status.hint`` says what to try).
+        ``status`` is a :class:`BVPStatus` (an ``IntEnum``; ``status.hint`` says what to try). One more:
+        ``UNDERRESOLVED`` (15, ``underresolved``, not a success): a test was met at the collocation points, but
+        the relative residual between them is over 100 times larger — the fit only interpolates its points.
 
         In float32, ``no_progress`` and ``line_search`` near a small residual read "float32 precision
         limit: ...".

@@ -148,6 +148,10 @@ class BVP:
                 raise ValueError(f"{where}: {texts[i]!r} uses {', '.join(stray)}, which is neither the variable "
                                  f"{x}, a function ({', '.join(self.functions)}), nor declared in parameters= or "
                                  "unknowns=")
+            if not any(value_symbol(f, k) in residual.free_symbols for f, n in seen.items() for k in range(n + 1)):
+                says = "reduces to 0 = 0" if sympy.simplify(residual) == 0 else "does not involve them"
+                raise ValueError(f"{where}: {texts[i]!r} {says}: it says nothing about the unknown function(s) "
+                                 f"{', '.join(sorted(functions))}; write an equation that involves them")
             residuals.append(residual)
             for f, k in seen.items():
                 orders[f] = max(orders[f], k)
