@@ -106,6 +106,12 @@ def test_pinn_statements_that_say_nothing_or_runs_that_only_interpolate():
     assert not r.success and r.status == BVPStatus.UNDERRESOLVED and r.residual_between > 1e-2
 
 
+def test_a_spectrum_of_finite_samples_near_the_limit_does_not_overflow():
+    x = torch.tensor([1e308, -1e308] * 8, dtype=F64)  # the plain FFT sum overflows to inf
+    s = signal.spectrum(x, fs=1.0)
+    assert bool(torch.isfinite(s.amplitude).all()) and float(s.amplitude[-1]) == pytest.approx(1e308, rel=1e-12)
+
+
 def test_singular_cond_is_inf_as_documented():
     assert linalg.cond([[1.0, 1.0], [1.0, 1.0]]) == math.inf
 

@@ -168,12 +168,21 @@ def spectrum(x, t=None, *, fs=None, window=None, detrend=None, dtype=None, devic
     w = window_tensor(window, n, x)
     gain = float(n) if w is None else w.sum()
     X = torch.fft.rfft(x if w is None else x * w, dim=-1)
+    peak = None
+    if not bool(torch.isfinite(X).all()):  # finite samples near the dtype's limit overflow the sum: rescale
+        peak = x.abs().amax(dim=-1, keepdim=True).clamp_min(torch.finfo(x.dtype).tiny)
+        X = torch.fft.rfft((x if w is None else x * w) / peak, dim=-1)
     freqs = torch.fft.rfftfreq(n, d=1.0 / rate, dtype=x.dtype, device=x.device)
     scale = torch.full((freqs.shape[0],), 2.0, dtype=x.dtype, device=x.device)
     scale[0] = 1.0
     if n % 2 == 0:
         scale[-1] = 1.0
     amplitude = X.abs() * scale / gain
+    if peak is not None:
+        amplitude = amplitude * peak
+        if not bool(torch.isfinite(amplitude).all()):
+            raise ValueError(f"x: the amplitudes overflow {x.dtype} (samples up to {float(peak.max()):.3g}); "
+                             "rescale x (the spectrum scales with it)")
     if t0 != 0.0:  # refer phases to t = 0: x(t0 + n/fs) = a cos(2π f n/fs + φ + 2π f t0)
         X = X * torch.polar(torch.ones_like(freqs), -2 * math.pi * freqs * t0)
     return Spectrum(freqs=freqs, amplitude=amplitude, phase=torch.angle(X), fs=rate)
