@@ -5,6 +5,7 @@ The hypothesis part feeds random junk of every kind to the entry points under a 
 """
 
 import math
+import re
 
 import pytest
 import torch
@@ -174,3 +175,52 @@ class _quiet:
 
     def __exit__(self, *exc):
         return self._ctx.__exit__(*exc)
+
+
+# -- 5. problem files are validated completely at load time: the CLI exits 2 with the file, the key, the fix ----
+
+_LINALG = 'kind = "linalg"\ntitle = "t"\noperation = "solve"\n'
+_BVP = 'kind = "bvp"\ntitle = "t"\nequation = "u\'\' + u = 0"\ndomain = [0, 1]\n'
+BAD_FILES = {
+    "non-square A": (_LINALG + 'A = [[3, 1, 2], [1, 2, 3]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n',
+                     "A must be square"),
+    "b of the wrong length": (_LINALG + 'A = [[3, 1], [1, 2]]\nb = [9, 8, 7]\n[reference.scipy]\ntol = 1e-14\n',
+                              "b must have 2 entries"),
+    "an infinite entry": (_LINALG + 'A = [[3, "oo"], [1, 2]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n',
+                          "must be finite, got 'oo'"),
+    "an extra reference key": (_LINALG + 'A = [[3, 1], [1, 2]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n'
+                               'tolerance = 3\n', "reference.scipy.tolerance'.*not a known key"),
+    "a negative gtol": ('kind = "optimize"\ntitle = "t"\nfun = "x^2"\nvariables = ["x"]\nx0 = 1\nmethod = "gd"\n'
+                        'gtol = -1\n[reference.scipy]\ntol = 1e-6\n', "key 'gtol': must be a positive"),
+    "a condition at nan": (_BVP + 'conditions = ["u(0) = 0", "u(nan) = 1"]\n[reference.scipy]\ntol = 1e-6\n',
+                           "not a finite real number"),
+    "exact as a table": (_BVP + 'conditions = ["u(0) = 0", "u(1) = 1"]\nexact = {a = 1}\n[reference.exact]\n'
+                         'tol = 1e-6\n', "key 'exact': must be a string"),
+    "a bad solver value": (_BVP + 'conditions = ["u(0) = 0", "u(1) = 1"]\n[solver]\nn_points = -4\n'
+                           '[reference.scipy]\ntol = 1e-6\n', "solver: n_points must be an integer >= 2"),
+    "an unknown window": ('kind = "signal"\ntitle = "t"\nsignal = "sin(2*pi*5*t)"\nt = { start = 0, stop = 1, '
+                          'num = 100 }\nn_peaks = 1\nwindow = "hanning-bad"\nexact_freqs = [5]\nexact_amplitudes = '
+                          '[1]\nexact_phases = ["-pi/2"]\n[reference.exact]\ntol = 1e-6\n', "window: 'hanning-bad'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_problem_files_exit_2_naming_the_file_and_the_key(case, tmp_path, capsys):
+    from sciml.cli import main
+
+    text, words = BAD_FILES[case]
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["show", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and len(err.strip().splitlines()) == 1
+    assert re.search(words, err), err
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path, capsys):
+    from sciml.cli import main
+
+    path = tmp_path / "latin.toml"
+    path.write_bytes(b'kind = "linalg"\ntitle = "\xff"\n')
+    assert main(["show", str(path)]) == 2
+    assert f"{path}: is not UTF-8 text" in capsys.readouterr().err

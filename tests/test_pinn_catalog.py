@@ -131,7 +131,7 @@ def test_periodic_shorthand_for_equations_and_systems():
     (("u'' + exp(u = 0", (0, 1), ["u(0) = 0", "u(1) = 0"]), r"equations\[0\].*SymPy cannot parse"),
     (("u'' + v(x) = 0", (0, 1), ["u(0) = 0", "u(1) = 0"]), r"unknown function 'v'.*neither a SymPy function"),
     (("u'' + u = 0", (0, 1), ["u(0) = 0", "w'(1) = 0"]), r"unknown function 'w'"),
-    (("u'' + u = 0", (0, 1), ["u(0) = 0", "u(-0.5) = 0"]), "outside the interval"),
+    (("u'' + u = 0", (0, 1), ["u(0) = 0", "u(-0.5) = 0"]), "outside the domain"),
     (("u'' + u = 0", (0, 1), ["periodic", "u(0) = 0"]), r"need 2 condition\(s\); got 3"),
     (("u'''' = 1", (0, 1), ["u(0) = 0", "u(1) = 0"]), r"total order 4.*need 4 condition\(s\); got 2"),
     (("u'' + u = 0", ("pi", "pi"), ["u(0) = 0", "u(1) = 0"]), "empty interval"),

@@ -20,7 +20,7 @@ milliseconds); a PINN's value is generality, differentiability and inverse probl
 from sciml.pinn._collocation import collocation_points
 from sciml.pinn._resample import Resample
 from sciml.pinn._result import BVPIntermediate, BVPResult, BVPStatus, PINNSolution
-from sciml.pinn._solve import solve
+from sciml.pinn._solve import check_options, solve
 from sciml.pinn._statement import BVP, IVP
 from sciml.results import ConvergenceWarning
 
@@ -33,6 +33,7 @@ __all__ = [
     "ConvergenceWarning",
     "PINNSolution",
     "Resample",
+    "check_options",
     "collocation_points",
     "solve",
 ]

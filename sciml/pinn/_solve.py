@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -126,7 +127,8 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     if not isinstance(problem, BVP):
         raise TypeError(f"problem must be a sciml.pinn.BVP, got {type(problem).__name__}")
     _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,
-                   rtol=rtol, atol=atol, xtol=xtol, ftol=ftol)
+                   rtol=rtol, atol=atol, xtol=xtol, ftol=ftol, condition_weight=condition_weight,
+                   data_weight=data_weight)
     spec = as_resample(resample)
     path = None if checkpoint is None else checkpoint_path(checkpoint)
     source = checkpoint_path(theta0, "theta0") if isinstance(theta0, str | os.PathLike) else None
@@ -181,6 +183,54 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     result = _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start)
     return conclude(result, throw=throw, category=ConvergenceWarning,
                     message=f"sciml.pinn.solve: {result.message} (relative residual {result.residual:.2e})")
+
+
+def check_options(**options) -> dict:
+    """Check keyword options of :func:`solve` without solving (what a problem file's ``[solver]`` table gives).
+
+    Parameters
+    ----------
+    **options
+        Any keyword arguments of :func:`solve`; the others take its defaults.
+
+    Returns
+    -------
+    dict
+        ``options``, unchanged.
+
+    Raises
+    ------
+    TypeError, ValueError
+        An unknown option, or a value of the wrong type or out of range, named as :func:`solve` names it.
+
+    Examples
+    --------
+    >>> check_options(n_points=32, method="lbfgs")
+    {'n_points': 32, 'method': 'lbfgs'}
+    >>> check_options(n_points=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_points must be an integer >= 2, got 1
+    """
+    parameters = inspect.signature(solve).parameters
+    unknown = sorted(set(options) - (set(parameters) - {"problem"}))
+    if unknown:
+        raise TypeError(f"solve() has no option {unknown[0]!r}; its options: {sorted(set(parameters) - {'problem'})}")
+    values = {name: p.default for name, p in parameters.items() if name != "problem"} | options
+    _check_options(values["method"], values["constraints"], values["max_iter"], values["warmup"], values["lr"],
+                   values["checkpoint_every"], values["resume"], values["callback"], values["throw"],
+                   values["progress"], rtol=values["rtol"], atol=values["atol"], xtol=values["xtol"],
+                   ftol=values["ftol"], condition_weight=values["condition_weight"],
+                   data_weight=values["data_weight"])
+    if isinstance(values["collocation"], str):
+        check_int(values["n_points"], "n_points", low=2)
+    hidden = values["hidden"]
+    if not isinstance(hidden, list | tuple) or not hidden:
+        raise TypeError(f"hidden must be a non-empty list of layer widths such as (20, 20), got {hidden!r}")
+    for i, width in enumerate(hidden):
+        check_int(width, f"hidden[{i}]", low=1)
+    as_resample(values["resample"])
+    return options
 
 
 def _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,

@@ -9,6 +9,7 @@ symbols with their linear part when they are linear (for the hard-constraint ans
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 
 import sympy
@@ -256,11 +257,18 @@ class BVP:
             raise ValueError(f"{where}: {text!r} involves no value of {', '.join(self.functions)} at a point")
         a, b = self.domain_exact
         for v in values:
-            p = float(v.point)
+            try:
+                p = float(v.point)
+            except TypeError:  # a complex or symbolic point
+                p = math.nan
             tol = 1e-12 * max(1.0, abs(float(a)), abs(float(b)))
+            if not math.isfinite(p):
+                raise ValueError(f"{where}: {text!r} refers to the point {v.point}, which is not a finite real "
+                                 f"number; conditions sit at points of [{a}, {b}]")
             if p < float(a) - tol or p > float(b) + tol:
-                raise ValueError(f"{where}: {text!r} is at {v.point} = {p:.6g}, outside the interval "
-                                 f"[{a}, {b}]; conditions must sit in the domain")
+                at = f"{v.point}" if str(v.point) == f"{p:.6g}" else f"{v.point} = {p:.6g}"
+                raise ValueError(f"{where}: {text!r} is at x = {at}, outside the domain [{a}, {b}]; conditions must "
+                                 "sit in the domain")
         stray = sorted(str(s) for s in expr.free_symbols - {v.symbol for v in values}
                        - {names[u] for u in self.unknowns})
         if stray:

@@ -59,7 +59,7 @@ class BVPProblem(Problem):
 
     def __post_init__(self):
         super().__post_init__()
-        from sciml.pinn import solve
+        from sciml.pinn import check_options, solve
 
         if "exact" in self.tolerances and self.exact is None:
             raise ValueError("an 'exact' reference needs the closed form: give exact = \"...\"")
@@ -76,6 +76,14 @@ class BVPProblem(Problem):
         if "dtype" in self.solver:
             self.solver = {**self.solver, "dtype": check_choice(self.solver["dtype"], "solver: dtype",
                                                                 ("float64", "float32"))}
+        if "seed" in self.solver:
+            check_int(self.solver["seed"], "solver: seed", low=0)
+        values = {k: v for k, v in self.solver.items() if k not in ("seed", "continuation", "dtype")}
+        try:  # the values as solve checks them, now rather than at solve time
+            check_options(**{**values, **({"hidden": tuple(values["hidden"])} if isinstance(
+                values.get("hidden"), list) else {})})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"solver: {exc}") from None
         known = {**self.parameters, **_solve_constants(self.constants, self.parameters)}
         data = _observations(self.data, self.domain, known) if self.data is not None else None
         self.bvp = self._statement(self.equation, tuple(self.domain), list(self.conditions), parameters=known or None,

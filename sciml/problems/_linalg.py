@@ -39,6 +39,13 @@ class LinalgProblem(Problem):
         self.operation = check_choice(self.operation, "operation", OPERATIONS)
         if (self.operation == "solve") != (self.b is not None):
             raise ValueError("b is required for operation 'solve' and only for it")
+        A = np.asarray(self.A, dtype=float) if self.A else np.zeros((0, 0))
+        if A.ndim != 2 or A.size == 0:
+            raise ValueError(f"A must be a non-empty matrix (a list of rows), got {self.A!r}")
+        if self.operation != "svd" and A.shape[0] != A.shape[1]:
+            raise ValueError(f"A must be square for operation {self.operation!r}, got {A.shape[0]}×{A.shape[1]}")
+        if self.b is not None and np.asarray(self.b, dtype=float).shape != (A.shape[0],):
+            raise ValueError(f"b must have {A.shape[0]} entries, one per row of A, got {len(self.b)}")
         if "exact" in self.tolerances and self.exact is None:
             raise ValueError("an 'exact' reference needs the exact values: pass exact=[...]")
 

@@ -141,7 +141,9 @@ def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) ->
         if key not in cls.reference_labels:
             raise refs.error(key, f"{kind} problems have no such reference; choose from "
                                   f"{sorted(cls.reference_labels)}")
-        tolerances[key] = refs.table(key).positive("tol")
+        ref = refs.table(key)
+        tolerances[key] = ref.positive("tol")
+        ref.check_unused()
     if not tolerances:
         raise spec.error("reference", "is empty: give at least one reference with its tol")
     common["tolerances"] = tolerances

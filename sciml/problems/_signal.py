@@ -76,6 +76,11 @@ class SpectrumProblem(Problem):
         self.expr = parse(self.signal, where="signal", symbols=["t"])
         self.num = check_int(self.num, "num (samples of t)", low=4)
         self.n_peaks = check_int(self.n_peaks, "n_peaks", low=1)
+        try:  # a window SciPy knows, checked now rather than at solve time
+            scipy.signal.get_window(self.window, self.num)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"window: {self.window!r} is not a window SciPy knows ({exc}); use e.g. 'hann', "
+                             "'hamming', 'blackmanharris' or ['kaiser', 8.0]") from None
         if not self.stop > self.start:
             raise ValueError(f"t must be a grid with stop > start, got start={self.start}, stop={self.stop}")
         for key in ("exact_freqs", "exact_amplitudes", "exact_phases"):

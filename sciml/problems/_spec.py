@@ -8,6 +8,7 @@ check the kinds share.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 
@@ -52,6 +53,9 @@ class Spec:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ProblemFileError(f"{path}: cannot read the problem file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise ProblemFileError(f"{path}: is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as "
+                                   "UTF-8") from None
         return cls.from_text(text, str(path))
 
     @classmethod
@@ -77,9 +81,12 @@ class Spec:
 
     def _constant(self, value, where: str) -> float:
         try:
-            return parse_number(value, where=where)
+            number = parse_number(value, where=where)
         except ExpressionError as exc:
             raise ProblemFileError(str(exc)) from None
+        if not math.isfinite(number):
+            raise ProblemFileError(f"{where}: must be finite, got {value!r}")
+        return number
 
     def has(self, key: str) -> bool:
         return key in self.data
