@@ -140,25 +140,60 @@ ENTRY_POINTS = {
     "collocation_points": lambda a, b: collocation_points(a, b),
     "to_torch": lambda a, b: calculus.to_torch(a, b),
     "BVP": lambda a, b: BVP(a, (0, 1), b),
+    "BVP(domain)": lambda a, b: BVP("u'' + u = 0", a, ["u(0) = 0", "u(1) = 1"]),
+    "calculus.grad": lambda a, b: calculus.grad(lambda x: (x ** 2).sum())(a),
+    "calculus.jacobian": lambda a, b: calculus.jacobian(torch.sin)(a),
+    "calculus.hessian": lambda a, b: calculus.hessian(lambda x: (x ** 3).sum())(a),
+    "calculus.jvp": lambda a, b: calculus.jvp(torch.sin, a, b),
+    "calculus.vjp": lambda a, b: calculus.vjp(torch.sin, a, b),
+    "calculus.hvp": lambda a, b: calculus.hvp(lambda x: (x ** 3).sum(), a, b),
+    "calculus.laplacian": lambda a, b: calculus.laplacian(lambda x: (x ** 2).sum())(a),
+    "calculus.derivative": lambda a, b: calculus.derivative(torch.sin, a, b),
+    "calculus.taylor_derivatives": lambda a, b: calculus.taylor_derivatives(_NET, a, b),
+    "calculus.verify": lambda a, b: calculus.verify(torch.sin, "sin(x)", ["x"], points=a),
+    "calculus.random_expressions": lambda a, b: calculus.random_expressions(a, depth=b),
+    "optimize.levenberg_marquardt": lambda a, b: optimize.levenberg_marquardt(
+        _rosen, torch.func.jacrev(_rosen), torch.ones(2, dtype=F64), max_iter=5, xtol=a, ftol=b),
+    "signal.dominant_frequencies": lambda a, b: signal.dominant_frequencies(a, fs=b),
+    "signal.fit_sinusoids": lambda a, b: signal.fit_sinusoids(torch.ones(64, dtype=F64), fs=10.0, freqs=a,
+                                                              max_iter=b),
 }
 
 
-@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
-@settings(max_examples=25, deadline=2000, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(a=JUNK, b=JUNK)
-def test_junk_gives_a_named_error_or_an_honest_result(entry, a, b):
+def outcome(entry, a, b) -> str:
+    """Call an entry point on junk; ``"error"`` (a named ValueError/TypeError/LookupError), ``"failed"``
+    (a result with success=False) or ``"ok"``; anything else (another exception, success=True with a non-finite
+    answer) fails the test."""
     try:
         with _quiet():
             out = ENTRY_POINTS[entry](a, b)
     except (ValueError, TypeError, LookupError) as exc:
         assert str(exc), f"{entry}: an error without a message"
-        return
+        return "error"
     success = getattr(out, "success", None)
-    if success is not None and bool(success):
+    if success is not None and not bool(success):
+        return "failed"
+    if success is not None:
         for field in ("x", "fun"):
             value = getattr(out, field, None)
             if isinstance(value, torch.Tensor) and value.is_floating_point():
                 assert bool(torch.isfinite(value).all()), f"{entry}: success=True with a non-finite {field}"
+    return "ok"
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@settings(max_examples=25, deadline=5000, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(a=JUNK, b=JUNK)
+def test_junk_gives_a_named_error_or_an_honest_result(entry, a, b):
+    outcome(entry, a, b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@settings(max_examples=400, deadline=10_000, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(a=JUNK, b=JUNK)
+def test_junk_in_full(entry, a, b):
+    outcome(entry, a, b)
 
 
 class _quiet:
