@@ -12,12 +12,13 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sciml import calculus, linalg, optimize, qp, signal
-from sciml.pinn import BVP, collocation_points
+from sciml import calculus, linalg, optimize, problems, qp, signal
+from sciml.pinn import BVP, IVP, check_options, collocation_points, solve
 from sciml.results import ConvergenceWarning
 
 F64 = torch.float64
 EYE = torch.eye(2, dtype=F64)
+_SEED_BVP = BVP("u'' + u = 0", (0, "pi/2"), ["u(0) = 0", "u(pi/2) = 1"])
 _NET = torch.nn.Sequential(torch.nn.Linear(1, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
 
 
@@ -157,7 +158,44 @@ ENTRY_POINTS = {
     "signal.dominant_frequencies": lambda a, b: signal.dominant_frequencies(a, fs=b),
     "signal.fit_sinusoids": lambda a, b: signal.fit_sinusoids(torch.ones(64, dtype=F64), fs=10.0, freqs=a,
                                                               max_iter=b),
+    "signal.plot_spectrum": lambda a, b: _plot(a),
+    "linalg.eigvals": lambda a, b: linalg.eigvals(a),
+    "calculus.divergence": lambda a, b: calculus.divergence(torch.sin)(a),
+    "calculus.tanh_mlp_derivatives": lambda a, b: calculus.tanh_mlp_derivatives(list(_NET.parameters()), a, b),
+    "calculus.sympy_function": lambda a, b: calculus.sympy_function(a, b),
+    "calculus.to_sympy": lambda a, b: calculus.to_sympy(a, b),
+    "calculus.check_function": lambda a, b: calculus.check_function(torch.sin, a),
+    "pinn.IVP": lambda a, b: IVP(a, (0, 1), b),
+    "pinn.solve": lambda a, b: solve(_SEED_BVP, n_points=a, hidden=b, max_iter=3),
+    "pinn.check_options": lambda a, b: check_options(rtol=a, method=b),
+    "problems.load": lambda a, b: problems.load(a),
+    "cli.main": lambda a, b: _cli(a, b),
 }
+
+
+def _plot(a):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        return signal.plot_spectrum(signal.spectrum(a, fs=1.0))
+    finally:
+        plt.close("all")
+
+
+def _cli(a, b):
+    """The CLI on junk arguments: exit 0, 1 or 2 (usage errors exit 2 through SystemExit), never a traceback."""
+    from sciml.cli import main
+
+    argv = [str(v) for v in (a, b) if v is not None and not isinstance(v, torch.Tensor)]
+    try:
+        code = main(["show", *argv])
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    assert code in (0, 1, 2), code
+    return None
 
 
 def outcome(entry, a, b) -> str:

@@ -203,6 +203,8 @@ def tanh_mlp_derivatives(params: Sequence[torch.Tensor | None], x: torch.Tensor,
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor of points, got "
                         f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}; pass it as float64")
+    if x.dtype != params[0].dtype:
+        raise TypeError(f"x has dtype {x.dtype} but the parameters {params[0].dtype}; pass x.to({params[0].dtype})")
     if _use_fused(params, x, order, fused):
         D = taylor_tanh.TanhTaylor.apply(x.reshape(-1), order, *params)
         return D.reshape(order + 1, *x.shape, D.shape[-1])

@@ -129,6 +129,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,
                    rtol=rtol, atol=atol, xtol=xtol, ftol=ftol, condition_weight=condition_weight,
                    data_weight=data_weight)
+    _check_network(hidden, n_points, collocation)
     spec = as_resample(resample)
     path = None if checkpoint is None else checkpoint_path(checkpoint)
     source = checkpoint_path(theta0, "theta0") if isinstance(theta0, str | os.PathLike) else None
@@ -222,15 +223,20 @@ def check_options(**options) -> dict:
                    values["progress"], rtol=values["rtol"], atol=values["atol"], xtol=values["xtol"],
                    ftol=values["ftol"], condition_weight=values["condition_weight"],
                    data_weight=values["data_weight"])
-    if isinstance(values["collocation"], str):
-        check_int(values["n_points"], "n_points", low=2)
-    hidden = values["hidden"]
-    if not isinstance(hidden, list | tuple) or not hidden:
-        raise TypeError(f"hidden must be a non-empty list of layer widths such as (20, 20), got {hidden!r}")
-    for i, width in enumerate(hidden):
-        check_int(width, f"hidden[{i}]", low=1)
+    _check_network(values["hidden"], values["n_points"], values["collocation"])
     as_resample(values["resample"])
     return options
+
+
+def _check_network(hidden, n_points, collocation) -> None:
+    if isinstance(collocation, str):
+        check_int(n_points, "n_points", low=2)
+    if not isinstance(hidden, list | tuple):
+        raise TypeError(f"hidden must be a list of layer widths such as (20, 20), got {hidden!r}")
+    if not hidden:
+        raise ValueError("hidden must have at least one layer width, such as (20, 20); got ()")
+    for i, width in enumerate(hidden):
+        check_int(width, f"hidden[{i}]", low=1)
 
 
 def _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,
