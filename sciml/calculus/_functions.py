@@ -105,4 +105,8 @@ def cubic(x: torch.Tensor) -> torch.Tensor:
     >>> x.grad   # 3x² for x ≥ 0, else 0
     tensor([ 0., 12.], dtype=torch.float64)
     """
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(f"cubic: x must be a real floating-point tensor, got "
+                        f"{x.dtype if isinstance(x, torch.Tensor) else type(x).__name__}; pass torch.as_tensor(x, "
+                        "dtype=torch.float64)")
     return Cubic.apply(x)

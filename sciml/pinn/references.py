@@ -20,6 +20,7 @@ import scipy.integrate
 import sympy
 
 from sciml.pinn._parse import value_symbol
+from sciml.pinn._statement import BVP
 
 _MODULES = ["scipy", "numpy"]  # scipy.special for airyai, besselj, ...
 
@@ -74,8 +75,14 @@ def _robust(x, expr):
     return evaluate
 
 
+def _check_problem(problem) -> None:
+    if not isinstance(problem, BVP):
+        raise TypeError(f"problem must be a sciml.pinn.BVP (or IVP), got {type(problem).__name__}")
+
+
 def exact_solution(problem) -> NumericSolution:
     """The problem's own closed form (``BVP(..., exact=...)``)."""
+    _check_problem(problem)
     if problem.exact is None:
         raise NoReferenceError("the problem gives no exact solution (pass exact= to BVP)")
     return _closed_form(problem, problem.exact, "closed form")
@@ -91,6 +98,7 @@ def dsolve_solution(problem) -> NumericSolution:
     >>> dsolve_solution(p).expr
     {'u': sin(x)}
     """
+    _check_problem(problem)
     if problem.unknowns:
         raise NoReferenceError("dsolve cannot identify unknown constants; use scipy_solution")
     x = problem.variable
@@ -234,6 +242,7 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     guess : callable, optional
         ``guess(x) -> Y`` (shape ``(n, len(x))``), the initial guess of ``solve_bvp`` (zeros by default).
     """
+    _check_problem(problem)
     if problem.data is not None and len(problem.conditions) < problem.order + len(problem.unknowns):
         raise NoReferenceError("the conditions do not determine the solution (observations complete them); "
                                "SciPy has no reference for an inverse problem: compare with a closed form")

@@ -45,6 +45,9 @@ def verify_problem(problem: Problem, **options) -> Verification:
     Never raises for a failing or crashing problem: the failure is recorded in the returned
     :class:`Verification` so that a catalog run goes on.
     """
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a sciml.problems.Problem (e.g. problems.load('seed_bvp')), got "
+                        f"{type(problem).__name__}")
     method = problem.method
     start = time.perf_counter()
     caught: list[str] = []
