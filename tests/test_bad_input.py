@@ -201,11 +201,12 @@ def _cli(a, b):
     from sciml.cli import main
 
     argv = [str(v) for v in (a, b) if v is not None and not isinstance(v, torch.Tensor)]
-    try:
-        code = main(["show", *argv])
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    assert code in (0, 1, 2), code
+    for command in (["show"], ["solve"], ["list", "--kind"]):
+        try:
+            code = main([*command, *argv])
+        except SystemExit as exc:  # argparse
+            code = exc.code
+        assert code in (0, 1, 2), (command, argv, code)
     return None
 
 
