@@ -84,24 +84,34 @@ def _select(args):
     if args.problems and args.kind:
         raise SystemExit("sciml verify: give problem names or --kind, not both")
     if args.problems:
-        return [p.load(name) for name in args.problems]
-    return p.catalog(args.kind)
+        return [p.load(name) for name in args.problems], []
+    everything = p.catalog(args.kind)
+    if getattr(args, "all", True):
+        return everything, []
+    return [q for q in everything if q.tier == "quick"], [q for q in everything if q.tier != "quick"]
 
 
 def _cmd_verify(args, out) -> int:
     from sciml.report import HEADERS, format_table, verification_rows, write_report
+    from sciml.training import progress_bar
 
     p = _problems()
-    selected = _select(args)
+    selected, left_out = _select(args)
     start = time.perf_counter()
     verifications, rows = [], []
-    for problem in selected:
-        v = p.verify_problem(problem)
-        verifications.append(v)
-        rows += verification_rows(v)
-        if not args.quiet:  # stream one line per problem as progress
-            status = "pass" if v.passed else ("CRASH" if v.error else "FAIL")
-            print(f"  {status:<5} {problem.name} ({v.seconds:.2f} s)", file=out, flush=True)
+    # a progress bar on stderr in a terminal; plain per-problem lines otherwise (CI logs)
+    bar_on = not args.quiet and sys.stderr.isatty()
+    with progress_bar(bar_on, total=len(selected), desc="sciml verify") as bar:
+        for problem in selected:
+            v = p.verify_problem(problem)
+            verifications.append(v)
+            rows += verification_rows(v)
+            passed = sum(x.passed for x in verifications)
+            bar.update(len(verifications), problem=problem.name, passed=passed,
+                       failed=len(verifications) - passed)
+            if not args.quiet and not bar_on:
+                status = "pass" if v.passed else ("CRASH" if v.error else "FAIL")
+                print(f"  {status:<5} {problem.name} ({v.seconds:.2f} s)", file=out, flush=True)
     print("\n" + format_table(rows, HEADERS), file=out)
     failed = [v for v in verifications if not v.passed]
     for v in failed:
@@ -110,6 +120,9 @@ def _cmd_verify(args, out) -> int:
     elapsed = time.perf_counter() - start
     print(f"\n{len(verifications) - len(failed)} of {len(verifications)} problems passed "
           f"({elapsed:.1f} s)", file=out)
+    if left_out:
+        print(f"{len(left_out)} problems of the full tier were left out ({', '.join(q.name for q in left_out[:3])}"
+              f"{', ...' if len(left_out) > 3 else ''}); run them with --all", file=out)
     if args.out is not None:
         report = write_report(verifications, args.out, figures=not args.no_figures)
         print(f"report: {report}", file=out)
@@ -144,7 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="sciml-out",
                    help="folder for report.md and figures (default: sciml-out)")
     p.add_argument("--no-figures", action="store_true", help="write the report without figures (faster)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no per-problem progress lines")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or per-problem lines")
+    p.add_argument("--all", action="store_true",
+                   help="also the problems of the full tier (default: the quick tier, about a minute on 2 cores)")
     p.set_defaults(func=_cmd_verify)
 
     for name in ("solve", "verify"):

@@ -105,3 +105,49 @@ def test_internal_error_is_one_line_unless_asked(monkeypatch, capsys):
     monkeypatch.setenv("SCIML_TRACEBACK", "1")
     with pytest.raises(RuntimeError, match="catalog exploded"):
         run(["list"])
+
+
+def test_verify_runs_the_quick_tier_and_says_what_it_left_out(tmp_path, monkeypatch):
+    from sciml import problems
+
+    quick = [p.name for p in problems.catalog("pinn", tier="quick")]
+    full = [p.name for p in problems.catalog("pinn", tier="full")]
+    assert quick and full and set(quick).isdisjoint(full)
+    ran = []
+    monkeypatch.setattr(problems, "verify_problem", lambda p, **o: ran.append(p.name) or _passed(p))
+    code, text = run(["verify", "--kind", "pinn", "--no-figures", "--out", str(tmp_path)])
+    assert code == 0 and ran == quick
+    assert f"{len(full)} problems of the full tier were left out" in text and "run them with --all" in text
+    ran.clear()
+    code, text = run(["verify", "--kind", "pinn", "--all", "--no-figures", "--out", str(tmp_path)])
+    assert sorted(ran) == sorted(quick + full) and "left out" not in text
+    ran.clear()
+    run(["verify", full[0], "--no-figures", "--out", str(tmp_path)])  # a named problem runs whatever its tier
+    assert ran == [full[0]]
+
+
+def _passed(problem):
+    from sciml.problems import Comparison, Verification
+
+    return Verification(problem, None, [Comparison(problem.name, problem.method, "ref", 0.0, 1.0, True, 0.0)], 0.0)
+
+
+def test_verify_shows_a_bar_in_a_terminal_and_lines_otherwise(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from sciml import problems
+
+    monkeypatch.setattr(problems, "verify_problem", lambda p, **o: _passed(p))
+    code, text = run(["verify", "--kind", "linalg", "--no-figures", "--out", str(tmp_path)])
+    assert code == 0 and "  pass  seed_linalg_solve" in text and capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, text = run(["verify", "--kind", "linalg", "--no-figures", "--out", str(tmp_path)])
+    assert code == 0 and "  pass  seed_linalg_solve" not in text and "sciml verify" in capsys.readouterr().err
+
+
+def test_a_tier_other_than_quick_or_full_is_named(tmp_path, capsys):
+    path = tmp_path / "t.toml"
+    path.write_text('kind = "linalg"\ntitle = "t"\ntier = "slow"\noperation = "eigvals"\nA = [[1, 0], [0, 2]]\n'
+                    '[reference.scipy]\ntol = 1e-12\n')
+    assert main(["show", str(path)]) == 2
+    assert "key 'tier'" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sciml._validation import check_real
+from sciml._validation import check_choice, check_real
 from sciml.results import Result
 
 
@@ -66,6 +66,10 @@ class Comparison(Result):
     note: str | None = None
 
 
+#: the cost tiers of catalog problems, cheapest first
+TIERS = ("quick", "full")
+
+
 @dataclasses.dataclass(eq=False)
 class Problem(ABC):
     """Base class of catalog problems. Subclasses are dataclasses whose fields are the statement.
@@ -88,6 +92,8 @@ class Problem(ABC):
     title: str = dataclasses.field(default="", kw_only=True)
     description: str = dataclasses.field(default="", kw_only=True)
     tolerances: dict[str, float] = dataclasses.field(default_factory=dict, kw_only=True)
+    #: cost tier: ``"quick"`` problems make the default ``sciml verify``; ``"full"`` ones run with ``--all``
+    tier: str = dataclasses.field(default="quick", kw_only=True)
 
     def __post_init__(self):
         unknown = sorted(set(self.tolerances) - set(self.reference_labels))
@@ -96,6 +102,7 @@ class Problem(ABC):
                 f"tolerances: {self.kind} problems have no reference {unknown[0]!r}; "
                 f"choose from {sorted(self.reference_labels)}"
             )
+        self.tier = check_choice(self.tier, "tier", TIERS)
         for key, tol in self.tolerances.items():
             check_real(tol, f"tolerances[{key!r}]", low=0, low_open=True)
 

@@ -7,7 +7,8 @@ import importlib
 import importlib.resources
 from pathlib import Path
 
-from sciml.problems._base import Problem
+from sciml._validation import check_choice
+from sciml.problems._base import TIERS, Problem
 from sciml.problems._spec import ProblemFileError, Spec
 
 #: kind name -> "module:Class"; imported on first use so that listing kinds stays cheap. Each class names its
@@ -131,6 +132,7 @@ def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) ->
         "name": spec.str("name", name or ""),
         "title": spec.str("title", ""),
         "description": spec.str("description", ""),
+        "tier": spec.choice("tier", TIERS, "quick"),
     }
     spec.str("source", "")  # provenance, for readers of the file
     refs = spec.table("reference", None)
@@ -220,11 +222,16 @@ def _selector(name: str):
     return lambda p: ALIASES.get(p.kind, p.kind) == kind or p.capability == kind
 
 
-def catalog(kind: str | None = None) -> list[Problem]:
-    """Every problem of the catalog, sorted by name; with ``kind``, those of that kind, alias or capability.
+def catalog(kind: str | None = None, *, tier: str | None = None) -> list[Problem]:
+    """Every problem of the catalog, sorted by name; with ``kind``, those of that kind, alias or capability;
+    with ``tier``, those of that cost tier (``"quick"``: what ``sciml verify`` runs by default).
 
     >>> sorted({p.kind for p in catalog("calculus")})
     ['custom_function', 'derivative']
+    >>> {p.tier for p in catalog("linalg", tier="quick")}
+    {'quick'}
     """
     selected = (lambda p: True) if kind is None else _selector(kind)
-    return [p for p in (load(n) for n in names()) if selected(p)]
+    if tier is not None:
+        check_choice(tier, "tier", TIERS)
+    return [p for p in (load(n) for n in names()) if selected(p) and (tier is None or p.tier == tier)]
