@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from sciml.problems import Verification
+from sciml.problems import Verification, save_figure
 
 HEADERS = ("problem", "method", "reference", "error", "tol", "result", "seconds")
 
@@ -43,22 +43,6 @@ def markdown_table(rows: Sequence[Sequence[str]], headers: Sequence[str] = HEADE
     return "\n".join(out)
 
 
-def save_figure(problem, result, path) -> Path | None:
-    """Draw ``problem.plot(result, fig)`` into a new figure and save it to ``path``; None if no figure helps.
-
-    Uses :class:`matplotlib.figure.Figure` directly (no pyplot state, no window).
-    """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 3.6), layout="constrained")
-    if not problem.plot(result, fig):
-        return None
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
-
-
 def write_report(verifications: Sequence[Verification], out_dir, *, figures: bool = True) -> Path:
     """Write ``report.md`` (summary, table, failures, figures) into ``out_dir``; return its path."""
     out = Path(out_dir)
@@ -89,15 +73,16 @@ def write_report(verifications: Sequence[Verification], out_dir, *, figures: boo
             section += [f"### {v.problem.name} — {v.problem.title}", "", f"{v.problem.statement()}", ""]
             if v.warnings:
                 section += [f"- warning: {w}" for w in v.warnings] + [""]
-            if v.result is None:
-                continue
-            try:
-                path = save_figure(v.problem, v.result, out / "figures" / f"{v.problem.name}.png")
-            except Exception as exc:  # a broken plot must not lose the report
-                section += [f"(figure failed: {type(exc).__name__}: {exc})", ""]
-                continue
+            path = None if v.figure is None else Path(v.figure)
+            if path is None and v.result is not None:
+                try:
+                    path = save_figure(v.problem, v.result, out / "figures" / f"{v.problem.name}.png")
+                except Exception as exc:  # a broken plot must not lose the report
+                    section += [f"(figure failed: {type(exc).__name__}: {exc})", ""]
+                    continue
             if path is not None:
-                section += [f"![{v.problem.name}](figures/{path.name})", ""]
+                link = path.relative_to(out) if path.is_relative_to(out) else path
+                section += [f"![{v.problem.name}]({link.as_posix()})", ""]
         lines += section
     report = out / "report.md"
     report.write_text("\n".join(lines), encoding="utf-8")

@@ -5,6 +5,7 @@ import io
 import pytest
 
 from sciml.cli import main
+from sciml.problems import _runner
 
 
 def run(argv):
@@ -114,7 +115,7 @@ def test_verify_runs_the_quick_tier_and_says_what_it_left_out(tmp_path, monkeypa
     full = [p.name for p in problems.catalog("pinn", tier="full")]
     assert quick and full and set(quick).isdisjoint(full)
     ran = []
-    monkeypatch.setattr(problems, "verify_problem", lambda p, **o: ran.append(p.name) or _passed(p))
+    monkeypatch.setattr(_runner, "verify_problem", lambda p, **o: ran.append(p.name) or _passed(p))
     code, text = run(["verify", "--kind", "pinn", "--no-figures", "--out", str(tmp_path)])
     assert code == 0 and ran == quick
     assert f"{len(full)} problems of the full tier were left out" in text and "run them with --all" in text
@@ -135,9 +136,8 @@ def _passed(problem):
 def test_verify_shows_a_bar_in_a_terminal_and_lines_otherwise(tmp_path, monkeypatch, capsys):
     import sys
 
-    from sciml import problems
 
-    monkeypatch.setattr(problems, "verify_problem", lambda p, **o: _passed(p))
+    monkeypatch.setattr(_runner, "verify_problem", lambda p, **o: _passed(p))
     code, text = run(["verify", "--kind", "linalg", "--no-figures", "--out", str(tmp_path)])
     assert code == 0 and "  pass  seed_linalg_solve" in text and capsys.readouterr().err == ""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)

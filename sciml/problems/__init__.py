@@ -29,6 +29,7 @@ True
 
 from sciml.expressions import ExpressionError, parse
 from sciml.problems._base import Comparison, Problem, Reference
+from sciml.problems._figures import save_figure
 from sciml.problems._registry import (
     ALIASES,
     KINDS,
@@ -45,6 +46,7 @@ from sciml.problems._registry import (
     resolve_kind,
     unregister,
 )
+from sciml.problems._runner import verify_all
 from sciml.problems._spec import ProblemFileError, Spec
 from sciml.problems._verify import Verification, verify_problem
 
@@ -88,6 +90,8 @@ __all__ = [
     "parse",
     "register",
     "resolve_kind",
+    "save_figure",
     "unregister",
+    "verify_all",
     "verify_problem",
 ]

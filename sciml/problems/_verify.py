@@ -27,6 +27,8 @@ class Verification(Result):
     seconds: float
     error: str | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    #: where the problem's figure was saved, when it was drawn during the run (see ``verify_all``)
+    figure: str | None = None
 
     @property
     def passed(self) -> bool:

@@ -1,0 +1,110 @@
+"""Running many problems: in this process, in worker processes (``jobs=N``) or on any
+:class:`concurrent.futures.Executor` — a process pool, a Dask cluster (``distributed.Client(...).get_executor()``),
+a Ray executor. Results come back in the order of the problems, whatever order they finish in.
+
+A worker runs :func:`~sciml.problems.verify_problem` and draws the figure where it ran (results hold networks
+and closures that need not travel); it returns the verification without the solver's result, with the path
+of its figure.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import multiprocessing
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sciml._validation import check_callable, check_int
+from sciml.problems._base import Problem
+from sciml.problems._figures import save_figure
+from sciml.problems._verify import Verification, verify_problem
+
+
+def _one_thread() -> None:
+    """Worker initializer: one torch thread per worker, so that N workers on N cores do not oversubscribe."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def run_one(problem: Problem, figures: str | None = None, keep_result: bool = True) -> Verification:
+    """Verify ``problem``; with ``figures`` (a folder), draw its figure there. ``keep_result=False`` drops the
+    solver's result from the returned verification (what a worker sends back)."""
+    v = verify_problem(problem)
+    figure = None
+    if figures is not None and v.result is not None:
+        try:
+            path = save_figure(problem, v.result, Path(figures) / f"{problem.name}.png")
+            figure = None if path is None else str(path)
+        except Exception as exc:  # a broken plot must not lose the verification
+            v.warnings.append(f"figure failed: {type(exc).__name__}: {exc}")
+    return dataclasses.replace(v, result=v.result if keep_result else None, figure=figure)
+
+
+def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurrent.futures.Executor | None = None,
+               figures=None, on_result: Callable | None = None) -> list[Verification]:
+    """Verify every problem, serially, in ``jobs`` worker processes or on ``executor``.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        What to run (they must pickle to run elsewhere; every catalog problem does).
+    jobs : int
+        Worker processes when no ``executor`` is given (1: in this process). Each worker uses one torch thread.
+    executor : concurrent.futures.Executor, optional
+        Where to run instead: any executor (a ``ProcessPoolExecutor``, Dask's ``Client.get_executor()``, ...).
+    figures : str or os.PathLike, optional
+        Folder for each problem's figure (``NAME.png``), drawn where the problem ran.
+    on_result : callable, optional
+        ``on_result(index, verification)`` as each problem finishes (for progress), in finishing order.
+
+    Returns
+    -------
+    list of Verification
+        In the order of ``problems``. A problem that crashes its worker is reported as a crash; the others
+        go on. Verifications that ran elsewhere hold no solver ``result``.
+
+    Examples
+    --------
+    >>> from sciml import problems
+    >>> runs = verify_all(problems.catalog("linalg"))
+    >>> [v.passed for v in runs]
+    [True, True, True, True]
+    """
+    check_int(jobs, "jobs", low=1)
+    check_callable(on_result, "on_result", "on_result(index, verification)")
+    problems = list(problems)
+    for i, p in enumerate(problems):
+        if not isinstance(p, Problem):
+            raise TypeError(f"problems[{i}] must be a sciml.problems.Problem, got {type(p).__name__}")
+    folder = None if figures is None else str(figures)
+    done: list[Verification | None] = [None] * len(problems)
+
+    def finish(i, v):
+        done[i] = v
+        if on_result is not None:
+            on_result(i, v)
+
+    if executor is None and jobs == 1:
+        for i, p in enumerate(problems):
+            finish(i, run_one(p, folder))
+        return done
+    own = executor is None
+    if own:
+        executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread)
+    try:
+        futures = {executor.submit(run_one, p, folder, False): i for i, p in enumerate(problems)}
+        for future in concurrent.futures.as_completed(futures):
+            i = futures[future]
+            try:
+                v = future.result()
+            except Exception as exc:  # the worker died (killed by the OS, out of memory) or could not run it
+                v = Verification(problems[i], None, [], 0.0,
+                                 error=f"the worker running it failed: {type(exc).__name__}: {exc}")
+            finish(i, dataclasses.replace(v, problem=problems[i]))
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return done
