@@ -111,3 +111,11 @@ def test_verify_all_takes_any_executor():
     assert [v.problem.name for v in runs] == [p.name for p in linalg] and all(v.passed for v in runs)
     with pytest.raises(TypeError, match=r"problems\[0\] must be a sciml.problems.Problem"):
         problems.verify_all(["seed_bvp"])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("distributed") is None, reason='needs pip install "sciml[dask]"')
+def test_a_dask_local_cluster_gives_the_serial_table(tmp_path):
+    argv = ["verify", "--kind", "linalg", "--no-figures", "-q", "--out", str(tmp_path)]
+    code1, serial = run(argv)
+    code2, on_dask = run([*argv, "--dask", "local"])
+    assert code1 == code2 == 0 and _table(serial) == _table(on_dask)

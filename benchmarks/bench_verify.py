@@ -1,0 +1,58 @@
+"""sciml verify at scale: the whole catalog (--all) serially and in worker processes, and the default run.
+
+Usage::
+
+    python benchmarks/bench_verify.py [--jobs 2] [--skip-serial]
+
+Each run is the CLI's own ``main`` in this process (``--no-figures -q``), timed with ``time.perf_counter``; the
+tables of the runs are compared (times aside), so a speed-up never hides a different answer. Targets (issue 12):
+the default (quick-tier) run within 60 s on 2 cores, ``-j 2`` at least 1.7x faster than ``-j 1`` on the full
+catalog. Nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+
+
+def _run(argv) -> tuple[float, list[str]]:
+    from sciml.cli import main
+
+    out = io.StringIO()
+    start = time.perf_counter()
+    code = main([*argv, "--no-figures", "-q", "--out", tempfile.mkdtemp()], out=out)
+    seconds = time.perf_counter() - start
+    table = [line.rsplit(None, 1)[0] for line in out.getvalue().strip().split("\n\n")[0].splitlines()]
+    if code != 0:
+        print(out.getvalue(), file=sys.stderr)
+    return seconds, table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    print(f"sciml verify: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    quick, quick_table = _run(["verify"])
+    print(f"default (quick tier): {quick:.1f} s, {len(quick_table) - 2} comparisons", flush=True)
+    serial, serial_table = _run(["verify", "--all"])
+    print(f"--all -j 1: {serial:.1f} s", flush=True)
+    parallel, parallel_table = _run(["verify", "--all", "-j", str(args.jobs)])
+    print(f"--all -j {args.jobs}: {parallel:.1f} s (same table: {parallel_table == serial_table})", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at end\n\nTargets")
+    print(f"{'met' if quick <= 60 else 'MISSED':8} default run <= 60 s: {quick:.1f} s")
+    ratio = serial / parallel
+    print(f"{'met' if ratio >= 1.7 else 'MISSED':8} -j {args.jobs} >= 1.7x faster than -j 1 on --all: {ratio:.2f}x")
+    print(f"{'met' if parallel_table == serial_table else 'MISSED':8} -j {args.jobs} table equals the serial one")
+
+
+if __name__ == "__main__":
+    main()
