@@ -39,7 +39,10 @@ def run_one(problem: Problem, figures: str | None = None, keep_result: bool = Tr
             figure = None if path is None else str(path)
         except Exception as exc:  # a broken plot must not lose the verification
             v.warnings.append(f"figure failed: {type(exc).__name__}: {exc}")
-    return dataclasses.replace(v, result=v.result if keep_result else None, figure=figure)
+    if keep_result:
+        return dataclasses.replace(v, figure=figure)
+    # what travels back: no result, and not the problem either (solving caches references, closures, in it)
+    return dataclasses.replace(v, problem=None, result=None, figure=figure)
 
 
 def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurrent.futures.Executor | None = None,
@@ -95,7 +98,9 @@ def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurre
         executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread)
     try:
-        futures = {executor.submit(run_one, p, folder, False): i for i, p in enumerate(problems)}
+        # the costly tier first, so that the long problems do not end the run on one worker
+        order = sorted(range(len(problems)), key=lambda i: problems[i].tier == "quick")
+        futures = {executor.submit(run_one, problems[i], folder, False): i for i in order}
         for future in concurrent.futures.as_completed(futures):
             i = futures[future]
             try:
