@@ -179,6 +179,29 @@ ENTRY_POINTS = {
 }
 
 
+def _capability_entry_points() -> dict:
+    """Entry points that capabilities add in files of their own: ``tests/fuzz_entries_<capability>.py`` each
+    define ``ENTRY_POINTS`` (name -> ``lambda a, b: ...``) and optionally ``WARNINGS``, warning classes that a
+    failed result may raise. A new capability joins the fuzz suite by adding such a file."""
+    import importlib.util
+    from pathlib import Path
+
+    found, warns = {}, []
+    for path in sorted(Path(__file__).parent.glob("fuzz_entries_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        clash = set(found) & set(module.ENTRY_POINTS) | set(ENTRY_POINTS) & set(module.ENTRY_POINTS)
+        assert not clash, f"{path.name}: entry points named twice: {sorted(clash)}"
+        found.update(module.ENTRY_POINTS)
+        warns.extend(getattr(module, "WARNINGS", ()))
+    return found, tuple(warns)
+
+
+_MORE, _MORE_WARNINGS = _capability_entry_points()
+ENTRY_POINTS.update(_MORE)
+
+
 def _enter(context):
     with context:
         return None
@@ -256,6 +279,8 @@ class _quiet:
         self._ctx.__enter__()
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", linalg.IllConditionedWarning)
+        for category in _MORE_WARNINGS:
+            warnings.simplefilter("ignore", category)
         return self
 
     def __exit__(self, *exc):
