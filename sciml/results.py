@@ -99,6 +99,7 @@ class Status(StatusCode):
     NOT_REFINED = 13
     OUT_OF_RANGE = 14
     UNDERRESOLVED = 15
+    EARLY_STOPPED = 16
     CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
 
 
@@ -126,10 +127,12 @@ _HINTS = {
                          "start closer to the solution",
     Status.UNDERRESOLVED: "the residual between the collocation points is far above the one at them: the fit only "
                           "interpolates its points; use more points (n_points=) or resampling",
+    Status.EARLY_STOPPED: "converged: the monitored metric stopped improving for `patience` epochs; the weights of "
+                          "its best epoch are restored",
     Status.CALLBACK: "`callback` raised StopIteration",
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,
-                             Status.NO_PEAKS, Status.NOT_REFINED)}
+                             Status.NO_PEAKS, Status.NOT_REFINED, Status.EARLY_STOPPED)}
 #: the short names of the stops of residual minimizations, as their ``stop_reason`` fields give them
 STOP_REASONS = {
     Status.NONFINITE: "nan", Status.MAX_ITER: "max_iter", Status.SUCCESS: "residual", Status.XTOL: "xtol",
