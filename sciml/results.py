@@ -100,6 +100,10 @@ class Status(StatusCode):
     OUT_OF_RANGE = 14
     UNDERRESOLVED = 15
     EARLY_STOPPED = 16
+    GTOL = 17
+    TRIVIAL = 18
+    NOTHING_CHECKED = 19
+    MISMATCH = 20
     CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
 
 
@@ -129,15 +133,23 @@ _HINTS = {
                           "interpolates its points; use more points (n_points=) or resampling",
     Status.EARLY_STOPPED: "converged: the monitored metric stopped improving for `patience` epochs; the weights of "
                           "its best epoch are restored",
+    Status.GTOL: "converged: the gradient Jᵀr is below gtol relative to ‖J‖‖r‖ (a least-squares solution: no "
+                 "parameter change reduces the residual to first order; data that cannot be fit exactly end here)",
+    Status.TRIVIAL: "the solution found is identically zero, the trivial solution of a homogeneous problem: give a "
+                    "guess= of the shape wanted, or a normalization such as integrate(u**2, (x, a, b)) = 1",
+    Status.NOTHING_CHECKED: "nothing was compared: no point could be checked (none is in the function's domain, or "
+                            "every one was skipped); pass domain= (or points=) where the function is defined",
+    Status.MISMATCH: "a computed value disagrees with its independent reference beyond the tolerance",
     Status.CALLBACK: "`callback` raised StopIteration",
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,
-                             Status.NO_PEAKS, Status.NOT_REFINED, Status.EARLY_STOPPED)}
+                             Status.NO_PEAKS, Status.NOT_REFINED, Status.EARLY_STOPPED, Status.GTOL)}
 #: the short names of the stops of residual minimizations, as their ``stop_reason`` fields give them
 STOP_REASONS = {
     Status.NONFINITE: "nan", Status.MAX_ITER: "max_iter", Status.SUCCESS: "residual", Status.XTOL: "xtol",
     Status.FTOL: "ftol", Status.NO_PROGRESS: "no_progress", Status.CALLBACK: "callback",
-    Status.LINE_SEARCH: "line_search", Status.UNDERRESOLVED: "underresolved",
+    Status.LINE_SEARCH: "line_search", Status.UNDERRESOLVED: "underresolved", Status.GTOL: "gtol",
+    Status.TRIVIAL: "trivial",
 }
 #: names a capability may use for a shared member, and the shared name they stand for
 ALIASES = {"OPTIMAL": "SUCCESS"}
