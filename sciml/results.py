@@ -104,6 +104,8 @@ class Status(StatusCode):
     TRIVIAL = 18
     NOTHING_CHECKED = 19
     MISMATCH = 20
+    BREAKDOWN = 21
+    INDEFINITE = 22
     CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
 
 
@@ -140,6 +142,10 @@ _HINTS = {
     Status.NOTHING_CHECKED: "nothing was compared: no point could be checked (none is in the function's domain, or "
                             "every one was skipped); pass domain= (or points=) where the function is defined",
     Status.MISMATCH: "a computed value disagrees with its independent reference beyond the tolerance",
+    Status.BREAKDOWN: "the Krylov recurrence broke down (a division by a quantity that vanished): restart from the "
+                      "last iterate (x0=), use another method (gmres), or a preconditioner",
+    Status.INDEFINITE: "the operator (or the preconditioner) is not positive definite (or not symmetric), which the "
+                       "method requires: use minres for symmetric indefinite, gmres or bicgstab for general operators",
     Status.CALLBACK: "`callback` raised StopIteration",
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,
