@@ -9,6 +9,7 @@ import torch
 
 from sciml.calculus import to_torch
 from sciml.calculus._verification import NO_DERIVATIVE, NOT_FINITE, DerivativeReport, verify
+from sciml.results import Status
 
 F64 = torch.float64
 XY = ["x", "y"]
@@ -134,7 +135,8 @@ def test_disagreeing_float64_reference_is_recomputed_at_30_digits():
 def test_no_checkable_point_fails_with_a_hint():
     report = verify(to_torch("log(x - 5)", ["x"]), "log(x - 5)", ["x"])
     assert not report.passed and report.n_points == 0 and report.n_skipped == 100
-    assert math.isnan(report.max_abs_error) and "widen or move the domain" in report.message
+    assert math.isnan(report.max_abs_error) and "pass domain=" in report.message
+    assert report.status == Status.NOTHING_CHECKED and report.domain == {"x": (-2.0, 2.0)}
 
 
 def test_bad_input_errors():

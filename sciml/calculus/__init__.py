@@ -48,11 +48,12 @@ from sciml.calculus._sympy_bridge import UnsupportedExpressionError, to_torch
 from sciml.calculus._taylor import fused_taylor, tanh_mlp_derivatives, taylor_derivatives
 from sciml.calculus._taylor_series import Sin
 from sciml.calculus._torch_to_sympy import UnsupportedOperationError, to_sympy
-from sciml.calculus._verification import DerivativeReport, verify
+from sciml.calculus._verification import DerivativeReport, DerivativeStatus, verify
 
 __all__ = [
     "Cubic",
     "DerivativeReport",
+    "DerivativeStatus",
     "FunctionCheck",
     "Sin",
     "SympyFunction",

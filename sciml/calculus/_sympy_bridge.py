@@ -286,6 +286,17 @@ def _symbol_names(variables) -> list[str]:
     return names
 
 
+def _value_symbols(expr) -> set:
+    """The symbols the value of ``expr`` can vary with smoothly: those of ``Piecewise`` conditions alone do not."""
+    if isinstance(expr, sympy.Piecewise):
+        return set().union(*(_value_symbols(e) for e, _ in expr.args))
+    if isinstance(expr, sympy.Symbol):
+        return {expr}
+    if not isinstance(expr, sympy.Basic) or not expr.args:
+        return set()
+    return set().union(*(_value_symbols(a) for a in expr.args))
+
+
 def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     """A torch callable ``f(*tensors)`` evaluating ``expr``, one tensor argument per variable.
 
@@ -296,8 +307,10 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
 
     The callable broadcasts its arguments like ``sympy.lambdify``, keeps their dtype and device, and is
     differentiable (autograd and ``torch.func``). Constants become python floats (rationals are exact to
-    float64). Raises :class:`UnsupportedExpressionError` naming a node torch cannot express, and
-    ``ValueError`` when ``expr`` has symbols not in ``variables``.
+    float64). An expression that does not involve a variable (or any) has a zero derivative in it, of the
+    broadcast shape, under ``backward`` and ``torch.autograd.grad`` as under ``torch.func``. Raises
+    :class:`UnsupportedExpressionError` naming a node torch cannot express, and ``ValueError`` when ``expr``
+    has symbols not in ``variables``.
 
     Examples
     --------
@@ -308,6 +321,8 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     names = _symbol_names(variables)
     expr = parse(expr, where="expr", symbols=names)
     node = _compile(expr)
+    present = {str(s) for s in _value_symbols(expr)}
+    absent = [n for n in names if n not in present]
 
     def f(*tensors):
         if len(tensors) != len(names):
@@ -323,6 +338,10 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
             shape = torch.broadcast_shapes(*(t.shape for t in env.values()))
             if out.shape != shape:
                 out = out.expand(shape)
+        for name in absent:  # in the graph of every input, with a zero derivative: autograd.grad and backward work
+            t = env[name]
+            if t.requires_grad:
+                out = torch.where(torch.zeros((), dtype=torch.bool, device=t.device), t, out)
         return out
 
     f.__name__ = "sympy_" + "_".join(names)

@@ -33,13 +33,20 @@ from sciml._validation import as_tensor, check_real
 from sciml.calculus._reference import derivatives, kink_sets, kinks, lambdify
 from sciml.calculus._sympy_bridge import _symbol_names
 from sciml.expressions import parse
-from sciml.results import Result
+from sciml.results import Result, status_enum
 
 NOT_FINITE = "reference not finite"
 NO_DERIVATIVE = "derivative does not exist"
 _RECHECK_MAX = 64  # entries re-evaluated by SymPy at 30 digits when the float64 reference disagrees
 _CONDITION_FACTOR = 10  # torch may be off by 10x the float64 evaluation of SymPy's own formula there
 _DEFAULT_TOL = {torch.float64: (1e-8, 1e-10), torch.float32: (1e-3, 1e-4), torch.float16: (3e-2, 3e-2)}
+
+
+DerivativeStatus = status_enum(
+    "DerivativeStatus", "SUCCESS MISMATCH NOTHING_CHECKED", module=__name__,
+    doc="""How a :func:`verify` check ended (codes of :class:`sciml.results.Status`): ``SUCCESS`` (every checked point
+    agrees), ``MISMATCH`` (a derivative disagrees with SymPy), ``NOTHING_CHECKED`` (no point could be checked: none
+    of the domain is where the expression and its derivatives are real and finite).""")
 
 
 @dataclasses.dataclass(repr=False)
@@ -71,6 +78,11 @@ class DerivativeReport(Result):
     rtol, atol : float
         The tolerances used.
     message : str
+    status : DerivativeStatus
+        ``SUCCESS``, ``MISMATCH`` or ``NOTHING_CHECKED`` (then ``passed`` is false, the errors are NaN, and the
+        message names the domain asked for and says to pass ``domain=``).
+    domain : dict or None
+        Variable name → ``(lo, hi)``, where the random points were drawn (``None`` for explicit points).
     """
 
     passed: bool
@@ -85,6 +97,8 @@ class DerivativeReport(Result):
     rtol: float
     atol: float
     message: str
+    status: DerivativeStatus = DerivativeStatus.SUCCESS
+    domain: dict | None = None
 
 
 def _symbols(expr, variables):
@@ -262,9 +276,10 @@ def verify(f, expr, variables, *, order: int = 1, domain=(-2.0, 2.0), points=100
             ref[q, j] = exact
             err[q, j] = abs(got[q, j] - exact) if math.isfinite(got[q, j]) else math.inf
     n_checked = int(checked.sum())
+    asked = _asked(points, domain, names)
     if n_checked == 0:
         return DerivativeReport(False, math.nan, math.nan, 0, n, {}, "", order, skipped, rtol, atol,
-                                f"no point could be checked (skipped: {skipped}); widen or move the domain")
+                                _nothing_checked(n, skipped, asked, names), DerivativeStatus.NOTHING_CHECKED, asked)
     excess = err / (atol + rtol * np.abs(ref) + slack)
     q, j = np.unravel_index(np.argmax(excess), excess.shape)
     worst = {name: float(v) for name, v in zip(names, pts[:, j], strict=True)}
@@ -277,4 +292,24 @@ def verify(f, expr, variables, *, order: int = 1, domain=(-2.0, 2.0), points=100
                    f"(|error| {err[q, j]:.3g} > atol + rtol*|ref| = {atol + rtol * abs(ref[q, j]):.3g}); "
                    f"{int((excess > 1).any(axis=0).sum())} of {n_checked} points fail")
     return DerivativeReport(passed, max_abs, max_rel, n_checked, n - n_checked, worst, labels[q], order, skipped,
-                            rtol, atol, message)
+                            rtol, atol, message, DerivativeStatus.SUCCESS if passed else DerivativeStatus.MISMATCH,
+                            asked)
+
+
+def _asked(points, domain, names) -> dict | None:
+    """The intervals the random points were drawn from, by name (``None`` for explicit points)."""
+    if not isinstance(points, int) or isinstance(points, bool):
+        return None
+    bounds = [domain[n] for n in names] if isinstance(domain, dict) else [domain] * len(names)
+    return {n: (float(b[0]), float(b[1])) for n, b in zip(names, bounds, strict=True)}
+
+
+def _nothing_checked(n, skipped, asked, names) -> str:
+    why = "; ".join(f"{reason} at {c}" for reason, c in skipped.items())
+    where = (" of the domain " + ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in asked.items())
+             if asked is not None else " given")
+    example = ", ".join(f"{k!r}: (lo, hi)" for k in names)
+    fix = (f"pass domain= where the expression is real and finite, e.g. domain={{{example}}}" if asked is not None
+           else "pass points= where the expression is real and finite")
+    return (f"nothing was checked: none of the {n} points{where} could be compared ({why}); this says nothing "
+            f"about the derivatives: {fix}")
