@@ -106,6 +106,7 @@ class Status(StatusCode):
     MISMATCH = 20
     BREAKDOWN = 21
     INDEFINITE = 22
+    INACCURATE = 23
     CALLBACK = 99  # SciPy's code for a callback that raised StopIteration
 
 
@@ -146,6 +147,8 @@ _HINTS = {
                       "last iterate (x0=), use another method (gmres), or a preconditioner",
     Status.INDEFINITE: "the operator (or the preconditioner) is not positive definite (or not symmetric), which the "
                        "method requires: use minres for symmetric indefinite, gmres or bicgstab for general operators",
+    Status.INACCURATE: "solved to a looser accuracy than asked (within 1000 times the tolerance): the answer is "
+                       "close but not certified; check the residuals, rescale the problem or loosen the tolerance",
     Status.CALLBACK: "`callback` raised StopIteration",
 }
 _SUCCESS = {int(s) for s in (Status.SUCCESS, Status.XTOL, Status.FTOL, Status.MULTIPLIERS_NOT_UNIQUE,
