@@ -1,25 +1,43 @@
-"""Spectra and dominant frequencies of uniformly sampled signals.
+"""Signal analysis on tensors: SciPy's spectral toolbox, batched over leading dimensions, on any device and
+differentiable, plus spectra and dominant frequencies refined beyond the bin width.
 
-- :func:`spectrum` — one-sided amplitude and phase spectrum (``torch.fft.rfft``) on the true frequency axis,
-  batched, scaled so that a unit sinusoid on a bin reads 1.
-- :func:`dominant_frequencies` — the dominant tones, one-sided and free of leakage peaks, refined beyond the
-  bin resolution by a least-squares sinusoid fit.
-- :func:`fit_sinusoids` — that least-squares fit from given starting frequencies.
-- :func:`plot_spectrum` — the amplitude spectrum with marked components.
+- Spectra of one record: :func:`spectrum` (amplitude and phase on the true frequency axis),
+  :func:`dominant_frequencies` (tones refined by a least-squares sinusoid fit), :func:`fit_sinusoids`.
+- Windows and trends: :func:`get_window`, :func:`detrend`.
+- Spectral densities (SciPy's names and conventions): :func:`periodogram`, :func:`welch`, :func:`csd`,
+  :func:`coherence`, :func:`lombscargle` (uneven sampling).
+- Time–frequency: :func:`spectrogram`, :func:`stft`, :func:`istft`, :func:`check_COLA`, :func:`check_NOLA`.
+- Plots: :func:`plot_spectrum`, :func:`plot_spectrogram`, :func:`plot_psd` (``ax=None`` in, artists out).
 """
 
+from sciml.signal._detrend import detrend
 from sciml.signal._peaks import dominant_frequencies
 from sciml.signal._plotting import plot_spectrum
+from sciml.signal._psd import coherence, csd, periodogram, welch
 from sciml.signal._sinusoids import FitConvergenceWarning, FitStatus, Sinusoids, fit_sinusoids
 from sciml.signal._spectrum import Spectrum, spectrum
+from sciml.signal._stft import check_COLA, check_NOLA, istft, spectrogram, stft
+from sciml.signal._windows import SpectralWarning, get_window
 
 __all__ = [
     "FitConvergenceWarning",
     "FitStatus",
     "Sinusoids",
+    "SpectralWarning",
     "Spectrum",
+    "check_COLA",
+    "check_NOLA",
+    "coherence",
+    "csd",
+    "detrend",
     "dominant_frequencies",
     "fit_sinusoids",
+    "get_window",
+    "istft",
+    "periodogram",
     "plot_spectrum",
+    "spectrogram",
     "spectrum",
+    "stft",
+    "welch",
 ]
