@@ -183,5 +183,5 @@ def test_bad_shapes_are_named():
         solve_qp([[float("nan"), 0.0], [0.0, 1.0]], C_SEED)
     with pytest.raises(TypeError, match="c must be real"):
         solve_qp(Q_SEED, torch.ones(2, dtype=torch.complex128))
-    with pytest.raises(TypeError):
-        solve_qp(Q_SEED, C_SEED, G=[[1.0, 0.0]], h=[1.0])  # inequalities come later
+    with pytest.raises(ValueError, match="h is missing"):
+        solve_qp(Q_SEED, C_SEED, G=[[1.0, 0.0]])

@@ -40,21 +40,33 @@ MESSAGES = {
     "MINIMIZER_NOT_UNIQUE": (
         "the minimizer is not unique: Q is singular on the null space of A, so a whole affine set of "
         "points is optimal; the minimum-norm minimizer is returned; add a constraint or a regularization"),
+    "MAX_ITER": (
+        "the interior-point method reached max_iter before the residuals and the gap met the tolerance; the "
+        "best iterate is returned: raise max_iter, loosen eps_abs/eps_rel, or rescale the problem"),
+    "NONFINITE": (
+        "numerical error: the Newton system became singular or non-finite before convergence; the best iterate "
+        "is returned: rescale the problem (entries of very different magnitudes) or loosen the tolerance"),
+    "INACCURATE": (
+        "solved inaccurately: the residuals and the gap are within 1000 times the tolerance but not within it; "
+        "x is close to optimal but not certified: see primal_residual, dual_residual and gap"),
 }
 
 QPStatus = status_enum(
-    "QPStatus", "OPTIMAL SUCCESS MULTIPLIERS_NOT_UNIQUE MINIMIZER_NOT_UNIQUE UNBOUNDED INFEASIBLE",
+    "QPStatus", "OPTIMAL SUCCESS MULTIPLIERS_NOT_UNIQUE MINIMIZER_NOT_UNIQUE INACCURATE MAX_ITER NONFINITE UNBOUNDED "
+                "INFEASIBLE",
     module=__name__, hints=MESSAGES,
     doc="""Outcome of :func:`solve_qp` (codes of :class:`sciml.results.Status`; ``OPTIMAL`` is its ``SUCCESS``, and
     ``QPStatus.SUCCESS`` an alias of it).
 
     ``OPTIMAL`` and ``MULTIPLIERS_NOT_UNIQUE`` are successes; :data:`SEVERITY` orders the statuses from best to
-    worst (a batch reports its worst).
+    worst (a batch reports its worst). With inequalities: ``INFEASIBLE`` is primal infeasible and ``UNBOUNDED``
+    dual infeasible (each with a checked certificate), ``INACCURATE`` solved to within 1000 times the tolerance,
+    ``MAX_ITER`` and ``NONFINITE`` (numerical error) failures.
     """)
 
 #: the statuses from best to worst
-SEVERITY = (QPStatus.OPTIMAL, QPStatus.MULTIPLIERS_NOT_UNIQUE, QPStatus.MINIMIZER_NOT_UNIQUE, QPStatus.UNBOUNDED,
-            QPStatus.INFEASIBLE)
+SEVERITY = (QPStatus.OPTIMAL, QPStatus.MULTIPLIERS_NOT_UNIQUE, QPStatus.MINIMIZER_NOT_UNIQUE, QPStatus.INACCURATE,
+            QPStatus.MAX_ITER, QPStatus.NONFINITE, QPStatus.UNBOUNDED, QPStatus.INFEASIBLE)
 
 
 @dataclasses.dataclass(repr=False)
@@ -78,7 +90,20 @@ class QPResult(Result):
     message : str
         What the status means and what to do, for the worst problem of a batch.
     kkt_residual : (...) tensor
-        ``max(‖Qx + c + Aᵀλ‖∞, ‖Ax − b‖∞)``.
+        ``max(‖Qx + c + Aᵀλ‖∞, ‖Ax − b‖∞)`` (with inequalities: the largest of the three measures below).
+    mu, mu_lb, mu_ub : (..., p), (..., n), (..., n) tensors, or None
+        Multipliers ``≥ 0`` of ``Gx ≤ h``, ``lb ≤ x`` and ``x ≤ ub`` for the Lagrangian
+        ``L = f + λᵀ(Ax − b) + μᵀ(Gx − h) + μ_lbᵀ(lb − x) + μ_ubᵀ(x − ub)`` (zero for infinite sides);
+        ``None`` for an equality-only problem.
+    primal_residual, dual_residual, gap : (...) tensors, or None
+        qpbenchmark's measures: ``max(‖Ax − b‖∞, ‖(Gx − h)₊‖∞, ‖(lb − x)₊‖∞, ‖(x − ub)₊‖∞)``,
+        ``‖Qx + c + Aᵀλ + Gᵀμ − μ_lb + μ_ub‖∞`` and ``|xᵀQx + cᵀx + bᵀλ + hᵀμ − lbᵀμ_lb + ubᵀμ_ub|``
+        (``None`` for an equality-only problem).
+    nit : (...) long tensor, or None
+        Interior-point iterations per problem.
+    certificate : (..., m + p + 2n) or (..., n) tensor, or None
+        For ``INFEASIBLE`` problems the Farkas ray ``(λ, μ, μ_lb, μ_ub)``; for ``UNBOUNDED`` ones the ray ``d``
+        along which the objective decreases without bound (in ``certificate[..., :n]``); NaN elsewhere.
     """
 
     x: torch.Tensor
@@ -88,6 +113,14 @@ class QPResult(Result):
     status: QPStatus | torch.Tensor
     message: str
     kkt_residual: torch.Tensor
+    mu: torch.Tensor | None = None
+    mu_lb: torch.Tensor | None = None
+    mu_ub: torch.Tensor | None = None
+    primal_residual: torch.Tensor | None = None
+    dual_residual: torch.Tensor | None = None
+    gap: torch.Tensor | None = None
+    nit: torch.Tensor | None = None
+    certificate: torch.Tensor | None = None
 
 
 def _inputs(Q, c, A, b, dtype, device):
@@ -182,8 +215,10 @@ def _diagnose(Q, c, A, b, rtol):
     return status, x, lam
 
 
-def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, throw: bool = False) -> QPResult:
-    """Minimize a quadratic subject to linear equality constraints.
+def solve_equality(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, throw: bool = False,
+                   stacklevel: int = 2) -> QPResult:
+    """Minimize a quadratic subject to linear equality constraints (the path of :func:`sciml.qp.solve_qp`
+    without inequalities or bounds; ``stacklevel`` points its warnings at the user's call).
 
     .. math:: \\min_x \\tfrac12 x^T Q x + c^T x \\quad \\text{s.t.} \\quad A x = b
 
@@ -222,7 +257,7 @@ def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, throw:
 
     Examples
     --------
-    >>> r = solve_qp([[2.0, 0.0], [0.0, 4.0]], [1.0, 1.0], [[1.0, 1.0]], [1.0])
+    >>> r = solve_equality([[2.0, 0.0], [0.0, 4.0]], [1.0, 1.0], [[1.0, 1.0]], [1.0])
     >>> r.x, r.lam
     (tensor([0.6667, 0.3333], dtype=torch.float64), tensor([-2.3333], dtype=torch.float64))
     """
@@ -267,5 +302,5 @@ def solve_qp(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, throw:
     result = QPResult(x=x, fun=fun, lam=lam, success=success, status=status if batch else worst, message=message,
                       kkt_residual=kkt)
     if success and worst is not QPStatus.OPTIMAL:  # a usable answer that still needs saying: warn, never raise
-        warnings.warn(message, QPWarning, stacklevel=2)
-    return conclude(result, throw=throw, category=QPWarning)
+        warnings.warn(message, QPWarning, stacklevel=stacklevel)
+    return conclude(result, throw=throw, category=QPWarning, stacklevel=stacklevel + 1)

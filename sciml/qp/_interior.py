@@ -1,0 +1,167 @@
+"""A batched primal–dual interior-point method (Mehrotra predictor–corrector) for convex quadratic programs.
+
+.. math:: \\min_x \\tfrac12 x^T Q x + c^T x \\quad \\text{s.t.} \\quad A x = b,\\; G x \\le h,\\;
+          l \\le x \\le u
+
+Slacks ``s = h − Gx ≥ 0``, ``s_l = x − l ≥ 0``, ``s_u = u − x ≥ 0`` and multipliers ``z, z_l, z_u ≥ 0`` meet
+the perturbed KKT conditions ``Qx + c + Aᵀy + Gᵀz − z_l + z_u = 0``, ``Ax = b``, ``s ∘ z = σμ``. Each
+Newton step eliminates the slacks and multipliers of the inequalities and solves the quasi-definite system
+
+.. math:: \\begin{pmatrix} Q + G^T W G + W_l + W_u + \\rho I & A^T \\\\ A & -\\delta I \\end{pmatrix}
+          \\begin{pmatrix} \\Delta x \\\\ \\Delta y \\end{pmatrix} = r, \\qquad W = Z S^{-1},
+
+with one LU factorization shared by the predictor and the corrector. The terms ``ρ`` and ``δ`` are a
+proximal (primal–dual) regularization centred at the current iterate (Altman & Gondzio): they keep the
+matrix non-singular for a semidefinite ``Q``, a rank-deficient ``A`` and free variables without changing
+the fixed points, and iterative refinement against the unregularized matrix removes their bias from the step.
+Rows with an infinite right-hand side (``h = inf``, ``l = −inf``, ``u = inf``) are masked out.
+
+Every batch element carries its own status: it stops when the primal and dual residuals and the duality gap
+meet ``eps_abs + eps_rel · scale`` (qpbenchmark's measures), or when a Farkas certificate of primal or dual
+infeasibility built from the iterates passes its check (:mod:`sciml.qp._residuals`).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from sciml.qp import _residuals as R
+
+#: fraction of the way to the boundary a step may go
+TAU = 0.995
+
+
+def _mv(M, v):
+    return (M @ v.unsqueeze(-1)).squeeze(-1)
+
+
+def _max_step(v, dv, mask):
+    """Largest α ≤ 1 with v + α dv ≥ 0 on the masked entries (per batch element)."""
+    ratio = torch.where(mask & (dv < 0), -v / dv.clamp(max=-torch.finfo(v.dtype).tiny), torch.full_like(v, 1.0))
+    return R.amin(ratio, 1.0).clamp(max=1.0)
+
+
+class _System:
+    """The regularized Newton matrix of one iteration, factorized once and solved with refinement."""
+
+    def __init__(self, P, p, rho, delta):
+        self.P = P  # the unregularized reduced matrix [[H, Aᵀ], [A, 0]]
+        n = P.shape[-1] - p
+        reg = torch.cat([rho.expand(P.shape[0], n), -delta.expand(P.shape[0], p)], -1)
+        self.lu, self.pivots, self.info = torch.linalg.lu_factor_ex(P + torch.diag_embed(reg))
+
+    def solve(self, rhs, refine=2):
+        sol = torch.linalg.lu_solve(self.lu, self.pivots, rhs.unsqueeze(-1)).squeeze(-1)
+        for _ in range(refine):
+            sol = sol + torch.linalg.lu_solve(self.lu, self.pivots, (rhs - _mv(self.P, sol)).unsqueeze(-1)).squeeze(-1)
+        return sol
+
+
+def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, back=None):
+    """Solve a flat batch of QPs; ``data`` is a :class:`sciml.qp._residuals.Data` with batch dimension first.
+
+    ``original`` and ``back`` (a map of a point of ``data`` to one of ``original``) let the loop run on
+    equilibrated data while every test is made on the original problem. Returns ``(x, y, z, zl, zu, status,
+    nit, certificates)`` in the variables of ``data``, where ``status`` holds the codes of
+    :class:`sciml.qp._residuals.Code` per element and ``certificates`` the rays of infeasible elements (in the
+    variables of ``original``).
+    """
+    original = data if original is None else original
+    back = back or (lambda *point: point)
+    Q, c, A, b, G, h, lb, ub = data.Q, data.c, data.A, data.b, data.G, data.h, data.lb, data.ub
+    mG, ml, mu_ = data.mG, data.ml, data.mu
+    B, n, p, q = Q.shape[0], Q.shape[-1], A.shape[-2], G.shape[-2]
+    dt = Q.dtype
+    count = (mG.sum(-1) + ml.sum(-1) + mu_.sum(-1)).clamp(min=1).to(dt)
+    hz, lbz, ubz = h.where(mG, 0.0), lb.where(ml, 0.0), ub.where(mu_, 0.0)
+    fl, fu = ml.to(dt), mu_.to(dt)
+    scale = 1.0 + Q.abs().amax((-2, -1)).clamp(min=0)
+    rho = (1e-9 * scale).unsqueeze(-1)
+    delta = torch.full_like(rho, 1e-9)
+
+    def reduced(Wg, Wl, Wu):
+        H = Q + G.mT @ (Wg.unsqueeze(-1) * G) + torch.diag_embed(Wl * fl + Wu * fu)
+        top = torch.cat([H, A.mT], -1)
+        return torch.cat([top, torch.cat([A, Q.new_zeros(B, p, p)], -1)], -2)
+
+    # initial point (CVXOPT's): the least-squares solve with unit weights, then slacks and multipliers shifted
+    one_g, one_n = mG.to(dt), torch.ones_like(c)
+    system = _System(reduced(one_g, one_n, one_n), p, rho, delta)
+    sol = system.solve(torch.cat([-c + _mv(G.mT, hz * one_g) + lbz * fl + ubz * fu, b], -1))
+    x, y = sol[..., :n], sol[..., n:]
+    gap_g, gap_l, gap_u = hz - _mv(G, x), x - lbz, ubz - x
+
+    def shift(*parts):
+        masks = (mG, ml, mu_)
+        low = torch.stack([R.amin(v.where(m, torch.inf)) for v, m in zip(parts, masks)]).amin(0)
+        low = torch.where(torch.isfinite(low), low, torch.zeros_like(low))
+        add = torch.where(low < 0, 1.0 - low, torch.zeros_like(low)).unsqueeze(-1)
+        return [torch.where(m, v + add, torch.ones_like(v)) for v, m in zip(parts, masks)]
+
+    s, sl, su = shift(gap_g, gap_l, gap_u)
+    z, zl, zu = shift(-gap_g, -gap_l, -gap_u)
+    if warm is not None:
+        x, y, z, zl, zu, s, sl, su = R.warm_start(warm, data, x, y, z, zl, zu, s, sl, su)
+    z, zl, zu = z.where(mG, 0.0), zl.where(ml, 0.0), zu.where(mu_, 0.0)
+
+    status = torch.full((B,), R.Code.RUNNING, dtype=torch.long, device=Q.device)
+    nit = torch.zeros(B, dtype=torch.long, device=Q.device)
+    cert = R.Certificates.empty(data)
+    best = None
+    for it in range(max_iter + 1):
+        running = status == R.Code.RUNNING
+        point = back(x, y, z, zl, zu)
+        meas = R.measure(original, *point)
+        done = R.converged(meas, eps_abs, eps_rel) & running
+        status = torch.where(done, R.Code.SOLVED, status)
+        best = R.keep_best(best, meas, (x, y, z, zl, zu), running)
+        cert.check(original, *point, running & ~done, status)
+        bad = ~torch.isfinite(torch.cat([x, y, z, zl, zu], -1)).all(-1) & (status == R.Code.RUNNING)
+        status = torch.where(bad, R.Code.NUMERICAL, status)
+        running = status == R.Code.RUNNING
+        if not bool(running.any()) or it == max_iter:
+            break
+        nit = nit + running.long()
+        # residuals of the KKT conditions
+        rd = _mv(Q, x) + c + _mv(A.mT, y) + _mv(G.mT, z) - zl * fl + zu * fu
+        rp = _mv(A, x) - b
+        ri = (_mv(G, x) + s - hz) * one_g
+        rl = (-x + sl + lbz) * fl
+        ru = (x + su - ubz) * fu
+        mu = ((s * z).sum(-1) + (sl * zl).sum(-1) + (su * zu).sum(-1)) / count
+        Wg, Wl, Wu = z / s * one_g, zl / sl * fl, zu / su * fu
+        P = reduced(Wg, Wl, Wu)
+        system = _System(P, p, rho, delta)
+
+        def direction(rc, rcl, rcu):
+            gz, gl, gu = (-rc + z * ri) / s * one_g, (-rcl + zl * rl) / sl * fl, (-rcu + zu * ru) / su * fu
+            sol = system.solve(torch.cat([-rd - _mv(G.mT, gz) + gl - gu, -rp], -1))
+            dx, dy = sol[..., :n], sol[..., n:]
+            ds, dsl, dsu = (-ri - _mv(G, dx)) * one_g, (-rl + dx) * fl, (-ru - dx) * fu
+            dz, dzl, dzu = Wg * _mv(G, dx) + gz, -Wl * dx + gl, Wu * dx + gu
+            return dx, dy, ds, dsl, dsu, dz, dzl, dzu
+
+        def step(d):
+            _, _, ds, dsl, dsu, dz, dzl, dzu = d
+            return torch.stack([_max_step(s, ds, mG), _max_step(sl, dsl, ml), _max_step(su, dsu, mu_),
+                                _max_step(z, dz, mG), _max_step(zl, dzl, ml), _max_step(zu, dzu, mu_)]).amin(0)
+
+        aff = direction(s * z, sl * zl, su * zu)
+        a = step(aff).unsqueeze(-1)
+        _, _, ds, dsl, dsu, dz, dzl, dzu = aff
+        mu_aff = (((s + a * ds) * (z + a * dz)).sum(-1) + ((sl + a * dsl) * (zl + a * dzl)).sum(-1)
+                  + ((su + a * dsu) * (zu + a * dzu)).sum(-1)) / count
+        sigma = (mu_aff / mu.clamp(min=torch.finfo(dt).tiny)).clamp(0, 1) ** 3
+        sm = (sigma * mu).unsqueeze(-1)
+        d = direction(s * z + ds * dz - sm, sl * zl + dsl * dzl - sm, su * zu + dsu * dzu - sm)
+        a = (TAU * step(d)).clamp(max=1.0).where(running, torch.zeros_like(mu)).unsqueeze(-1)
+        dx, dy, ds, dsl, dsu, dz, dzl, dzu = d
+        x, y = x + a * dx, y + a * dy
+        s, sl, su = (s + a * ds).where(mG, 1.0), (sl + a * dsl).where(ml, 1.0), (su + a * dsu).where(mu_, 1.0)
+        z, zl, zu = (z + a * dz).where(mG, 0.0), (zl + a * dzl).where(ml, 0.0), (zu + a * dzu).where(mu_, 0.0)
+        cert.steps = back(dx, dy, dz, dzl, dzu)
+        rho = torch.where(running.unsqueeze(-1), (rho * 0.5).clamp(min=1e-11 * scale.unsqueeze(-1)), rho)
+        delta = torch.where(running.unsqueeze(-1), (delta * 0.5).clamp(min=1e-11), delta)
+    status = torch.where(status == R.Code.RUNNING, R.Code.MAX_ITER, status)
+    x, y, z, zl, zu = R.pick_best(best, (x, y, z, zl, zu), status)
+    return x, y, z, zl, zu, status, nit, cert
