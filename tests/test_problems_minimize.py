@@ -97,7 +97,7 @@ def test_plot_three_variables():
 @pytest.mark.parametrize("change, match", [
     ({"options": {"lr": -1}}, r"options\['lr'\] must be in"),
     ({"options": {"step": 1}}, "'step' is not an option of method 'gd'"),
-    ({"method": "adam"}, "key 'method': must be one of"),
+    ({"method": "adamw"}, "key 'method': must be one of"),
     ({"x0": [0, 1]}, "key 'x0': must have 1 entries"),
     ({"x0": "a+"}, "key 'x0'"),
     ({"fun": "x^4 + y"}, "uses y, which is not among the declared variables"),
@@ -108,10 +108,10 @@ def test_plot_three_variables():
     ({"gtol": 0}, "key 'gtol': must be a positive"),
     ({"method": "GD"}, None),  # names are case-insensitive
     ({"variables": ["x", "x"], "x0": [0, 0], "exact_x": [0, 0]}, "key 'variables': must be distinct"),
-    ({"bounds": [[1, 0]]}, "bounds must be 1 pairs"),
+    ({"bounds": [[1, 0]]}, "key 'bounds': must be one pair \\[low, high\\] with low < high per variable \\(1\\)"),
     ({"bounds": None}, "needs bounds"),
     ({"exact_fun": None}, "needs exact_x and exact_fun"),
-    ({"tolerance": 1}, "key 'tolerance': is not a known key"),
+    ({"tolerance": 1}, "unknown key 'tolerance' \\(the keys here are bounds, "),
 ])
 def test_bad_problem_files_name_the_problem(change, match):
     data = {k: v for k, v in {**QUARTIC, **change}.items() if v is not None}

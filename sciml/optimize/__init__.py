@@ -14,25 +14,38 @@
 
 from sciml.optimize._bfgs import BFGS
 from sciml.optimize._first_order import GradientDescent, Momentum
+from sciml.optimize._lbfgs import LBFGS
+from sciml.optimize._lbfgsb import LBFGSB
 from sciml.optimize._least_squares import LMResult, LMState, LMStatus, levenberg_marquardt
 from sciml.optimize._minimize import METHODS, minimize
 from sciml.optimize._newton import Newton
+from sciml.optimize._newton_cg import NewtonCG
 from sciml.optimize._result import OptimizeResult, SecondOrderWarning, Status
+from sciml.optimize._torch_methods import Adam, Nesterov, RMSprop
+from sciml.optimize._trust_region import TrustExact, TrustNCG
 from sciml.results import ConvergenceWarning
 
 __all__ = [
     "BFGS",
+    "LBFGS",
+    "LBFGSB",
     "METHODS",
+    "Adam",
     "ConvergenceWarning",
     "GradientDescent",
     "LMResult",
     "LMState",
     "LMStatus",
     "Momentum",
+    "Nesterov",
     "Newton",
+    "NewtonCG",
     "OptimizeResult",
+    "RMSprop",
     "SecondOrderWarning",
     "Status",
+    "TrustExact",
+    "TrustNCG",
     "levenberg_marquardt",
     "minimize",
 ]

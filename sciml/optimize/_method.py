@@ -60,6 +60,9 @@ class Method:
 
     name: str = ""
     option_specs: dict[str, Option] = {}
+    #: whether the method honours ``bounds`` (the driver sets ``box``, a :class:`~sciml.optimize._bounds.Box`)
+    supports_bounds: bool = False
+    box = None
 
     def __init__(self, options: dict | None = None):
         options = {} if options is None else options
@@ -72,8 +75,8 @@ class Method:
                 hint = ""
                 if key in ("maxiter", "max_iter", "gtol", "tol", "callback"):
                     hint = f"; pass {'max_iter' if 'iter' in key else key}= to minimize as a keyword"
-                raise ValueError(f"options: {key!r} is not an option of method {self.name!r} "
-                                 f"(its options: {known}){hint}")
+                raise TypeError(f"options: {key!r} is not an option of method {self.name!r} "
+                                f"(its options: {known}){hint}")
             self.options[key] = self._check(key, value)
 
     def _check(self, key: str, value):

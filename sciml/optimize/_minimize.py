@@ -1,42 +1,37 @@
-"""The entry point :func:`minimize`: validation, the iteration loop, the second-order check and escapes."""
+"""The entry point :func:`minimize`: validation of the arguments, then the loop of :mod:`sciml.optimize._driver`."""
 
 from __future__ import annotations
 
-import math
+import warnings
 
 import torch
 
 from sciml._validation import as_tensor, check_bool, check_callable, check_int, check_real, resolve_dtype
 from sciml.optimize._bfgs import BFGS
+from sciml.optimize._bounds import as_box
+from sciml.optimize._driver import Run
 from sciml.optimize._first_order import GradientDescent, Momentum
+from sciml.optimize._lbfgs import LBFGS
+from sciml.optimize._lbfgsb import LBFGSB
 from sciml.optimize._newton import Newton
+from sciml.optimize._newton_cg import NewtonCG
 from sciml.optimize._objective import Objective
-from sciml.optimize._result import (
-    FAILED,
-    NOT_CHECKED,
-    VERIFIED,
-    ConvergenceWarning,
-    OptimizeResult,
-    SecondOrderWarning,
-    Status,
-)
-from sciml.optimize._second_order import curvature, probe_descent
+from sciml.optimize._result import ConvergenceWarning, OptimizeResult, SecondOrderWarning, Status
+from sciml.optimize._torch_methods import Adam, Nesterov, RMSprop
+from sciml.optimize._trust_region import TrustExact, TrustNCG
 from sciml.results import conclude
 from sciml.training import progress_bar
 
 #: method name -> class
-METHODS = {cls.name: cls for cls in (GradientDescent, Momentum, Newton, BFGS)}
+METHODS = {cls.name: cls for cls in (GradientDescent, Momentum, Nesterov, Adam, RMSprop, Newton, BFGS, LBFGS,
+                                     LBFGSB, NewtonCG, TrustNCG, TrustExact)}
 
 
-def _num(v: float) -> str:
-    """A short number that still reads as a float: 0.0, 20.25, 1.5e-09."""
-    return repr(float(f"{v:.4g}"))
-
-
-def _method(method, options):
+def method_class(method) -> type:
+    """The class of ``method`` (case-insensitive); an unknown name lists the valid ones."""
     if not isinstance(method, str) or method.lower() not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    return METHODS[method.lower()](options)
+    return METHODS[method.lower()]
 
 
 def _x0(x0, dtype, device) -> torch.Tensor:
@@ -51,36 +46,58 @@ def _x0(x0, dtype, device) -> torch.Tensor:
     return x.detach().clone()
 
 
-def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple = (), tol: float | None = None,
-             gtol: float = 1e-8, max_iter: int | None = None, callback=None, escape: bool = True,
+def _default_rtol(dtype) -> float:
+    return torch.finfo(dtype).eps ** (2 / 3)
+
+
+def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple = (), bounds=None,
+             tol: float | None = None, gtol: float | None = None, rtol: float | None = None,
+             ftol: float | None = None, max_iter: int | None = None, callback=None, escape: bool = True,
              max_escapes: int = 3, check_hessian: bool = True, curvature_tol: float | None = None,
              return_trajectory: bool | None = None, options: dict | None = None, dtype=None,
              device=None, throw: bool = False, progress: bool = False) -> OptimizeResult:
     r"""Minimize a scalar function of a vector, and say whether the answer is a verified local minimum.
 
-    Iterates :math:`x_{k+1} = x_k + t_k d_k` until :math:`\|\nabla f(x_k)\|_\infty \le` ``gtol``, then checks
-    the second-order conditions: the Hessian's smallest eigenvalue must exceed ``curvature_tol``. A
-    stationary point that fails them (a saddle, an inflection point) is escaped along its directions of
-    non-positive curvature when ``f`` decreases there, and the method restarts (``escape=True``); otherwise
-    the result says ``success=False``, ``second_order="failed"`` and a :class:`SecondOrderWarning` is issued.
+    Iterates :math:`x_{k+1} = x_k + t_k d_k` until the gradient is small — :math:`\|\nabla f(x_k)\|_\infty \le`
+    ``rtol`` :math:`\cdot \|\nabla f(x_0)\|_\infty` by default, a test that a positive factor on ``f`` does
+    not change, or :math:`\le` ``gtol`` when given (absolute, as in SciPy) — then checks the second-order
+    conditions: the Hessian's smallest eigenvalue must exceed a threshold that fits the dtype (stated in the
+    message). A stationary point that fails them (a saddle, an inflection point) is escaped along its
+    directions of non-positive curvature when ``f`` decreases there, and the method restarts
+    (``escape=True``); otherwise the result says ``success=False``, ``second_order="failed"`` and a
+    :class:`SecondOrderWarning` is issued. With ``bounds`` the gradient is the projected one and the check
+    runs on the free variables, the active bounds needing multipliers of the right sign (KKT).
 
     Parameters
     ----------
     fun : callable
         ``fun(x, *args) -> scalar tensor``, written with torch operations; ``x`` has the shape of ``x0``.
+        With ``jac="2-point" | "3-point" | "cs"`` any black box returning a number (NumPy code).
     x0 : tensor, array, list or number
         Starting point, a scalar or shape ``(n,)``; integers become float64.
-    method : {"bfgs", "newton", "gd", "momentum"}
-        BFGS with a strong Wolfe line search, modified Newton with backtracking, gradient descent and
-        heavy-ball momentum (backtracking or a fixed ``options["lr"]``). Case-insensitive.
-    jac, hess : callable, optional
-        Gradient ``jac(x, *args)`` and Hessian ``hess(x, *args)``; default: :mod:`torch.func`.
-    tol : float, optional
-        SciPy's name; when given it replaces ``gtol``.
-    gtol : float
-        Stop when the largest gradient component is at most ``gtol``.
+    method : str
+        ``"gd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``, ``"rmsprop"`` (first order: a fixed
+        ``options["lr"]`` or Armijo backtracking), ``"newton"`` (modified Newton), ``"bfgs"``,
+        ``"l-bfgs"`` (strong Wolfe), ``"l-bfgs-b"`` (bounds), ``"newton-cg"`` (Hessian-vector products),
+        ``"trust-ncg"`` (Steihaug CG), ``"trust-exact"`` (Moré–Sorensen); see :data:`METHODS`.
+        Case-insensitive.
+    jac : callable or {"2-point", "3-point", "cs"}, optional
+        Gradient ``jac(x, *args)``; default autograd; a string: finite differences or the complex step
+        with SciPy's steps.
+    hess : callable, optional
+        Hessian ``hess(x, *args)``; default :mod:`torch.func`.
+    bounds : optional
+        ``scipy.optimize.Bounds``, a pair ``(low, high)`` or a sequence of ``(low, high)`` per variable
+        (``None`` for no bound), for ``l-bfgs-b``, ``newton`` and ``trust-exact``. An ``x0`` outside is
+        projected, with a warning.
+    tol, gtol : float, optional
+        Absolute gradient tolerance (``tol`` is SciPy's name for it); replaces the relative test.
+    rtol : float, optional
+        Relative gradient tolerance (default :math:`\epsilon^{2/3}` of the dtype: 3.7e-11 in float64).
+    ftol : float, optional
+        Also stop (status ``FTOL``) when :math:`f_k - f_{k+1} \le` ``ftol`` :math:`\max(|f_k|, |f_{k+1}|)`.
     max_iter : int, optional
-        Most iterations (default per method: gd, momentum 20000; newton 200; bfgs max(1000, 200 n)).
+        Most iterations (default per method, e.g. first order 20000, newton 200, bfgs max(1000, 200 n)).
     callback : callable, optional
         ``callback(intermediate_result)`` after every iteration with an :class:`OptimizeResult` holding
         ``x``, ``fun``, ``jac`` and ``nit``; raising ``StopIteration`` ends the run (status ``CALLBACK``).
@@ -90,11 +107,12 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
         Check second-order conditions at the end (one Hessian, :math:`O(n^2)` memory); without the check
         ``second_order`` is ``"not checked"``.
     curvature_tol : float, optional
-        Smallest Hessian eigenvalue counted as positive (default :math:`\sqrt{\epsilon}\max(1, |\lambda|_{\max})`).
+        Smallest Hessian eigenvalue counted as positive (default :math:`50 n \epsilon \max_i|\lambda_i|`).
     return_trajectory : bool, optional
-        Keep the iterates (default: when ``n <= 1000``).
+        Keep the iterates and values (default: when ``n <= 1000``).
     options : dict, optional
-        Method options: ``lr``, ``beta``, ``c1``, ``c2``, ``shrink``, ``max_ls`` (see each method's class).
+        Method options (``lr``, ``beta``, ``m``, ``c1``, ``c2``, ...; see each method's class); an unknown
+        one raises ``TypeError`` listing the method's options.
     dtype, device : optional
         Of the iterates; default those of ``x0`` (float64 for lists, arrays and integer tensors).
     throw : bool
@@ -107,7 +125,8 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
     -------
     OptimizeResult
         ``x, fun, jac, hess, success, status, message, second_order, min_eigenvalue, nit, nfev, njev,
-        nhev, escapes, trajectory``. Non-convergence is reported there, with a :class:`ConvergenceWarning`.
+        nhev, escapes, trajectory, fun_history, active``. Non-convergence is reported there, with a
+        :class:`ConvergenceWarning`.
 
     Examples
     --------
@@ -117,139 +136,53 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
     >>> res = minimize(lambda x: x**4 - 3 * x**3 + 2, 0.0, method="gd")
     >>> round(float(res.x), 10), res.second_order
     (2.25, 'verified')
+
+    A bound that holds the minimizer of :math:`(x_0 - 2)^2 + (x_1 + 1)^2` back:
+
+    >>> res = minimize(lambda x: ((x - torch.tensor([2.0, -1.0], dtype=x.dtype))**2).sum(), [0.0, 0.0],
+    ...                method="l-bfgs-b", bounds=[(None, 1.0), (None, None)])
+    >>> res.x.tolist(), res.active.tolist(), res.success
+    ([1.0, -1.0], [True, False], True)
+
+    References
+    ----------
+    J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., Springer (2006).
     """
     if tol is not None:
         gtol = tol
-    gtol = check_real(gtol, "tol" if tol is not None else "gtol", low=0, low_open=True)
+    gtol = check_real(gtol, "tol" if tol is not None else "gtol", low=0, low_open=True, none=True)
+    rtol = check_real(rtol, "rtol", low=0, low_open=True, none=True)
+    ftol = check_real(ftol, "ftol", low=0, low_open=True, none=True)
     max_escapes = check_int(max_escapes, "max_escapes", low=0)
     curvature_tol = check_real(curvature_tol, "curvature_tol", low=0, none=True)
     check_callable(callback, "callback", "intermediate_result -> None")
     throw, progress = check_bool(throw, "throw"), check_bool(progress, "progress")
-    solver = _method(method, options)
+    cls = method_class(method)
+    solver = cls(options)
     x = _x0(x0, dtype, device)
     shape, z = x.shape, x.reshape(-1)
     n = z.numel()
+    box = as_box(bounds, n, z.dtype, z.device)
+    if box is not None:
+        if not cls.supports_bounds:
+            able = sorted(k for k, c in METHODS.items() if c.supports_bounds)
+            raise ValueError(f"bounds: method {cls.name!r} does not take bounds; use one of {able}")
+        solver.box = box
+        inside = box.project(z)
+        if not torch.equal(inside, z):
+            count = int((inside != z).sum())
+            warnings.warn(f"x0 is outside the bounds in {count} entr{'y' if count == 1 else 'ies'}; "
+                          "starting from its projection onto the box", UserWarning, stacklevel=2)
+            z = inside
+    rtol = _default_rtol(z.dtype) if rtol is None else rtol
     max_iter = solver.default_max_iter(n) if max_iter is None else check_int(max_iter, "max_iter", low=0)
     keep = n <= 1000 if return_trajectory is None else bool(return_trajectory)
     obj = Objective(fun, shape, z.dtype, jac=jac, hess=hess, args=args)
     with progress_bar(progress, total=max_iter, desc=f"minimize ({solver.name})") as bar:
-        run = _Run(obj, solver, shape, keep, callback, bar)
-        result = run.solve(z, gtol=gtol, max_iter=max_iter, escape=escape, max_escapes=max_escapes,
-                           check_hessian=check_hessian, curvature_tol=curvature_tol)
+        run = Run(obj, solver, shape, keep, callback, bar, box)
+        result = run.solve(z, gtol=gtol, rtol=rtol, ftol=ftol, max_iter=max_iter, escape=escape,
+                           max_escapes=max_escapes, check_hessian=check_hessian, curvature_tol=curvature_tol)
     if result.status is Status.CALLBACK:
         return result
     category = SecondOrderWarning if result.status is Status.SECOND_ORDER else ConvergenceWarning
     return conclude(result, throw=throw, category=category)
-
-
-class _Run:
-    """The state of one :func:`minimize` call: iterates, counters, and the way the result is assembled."""
-
-    def __init__(self, obj, solver, shape, keep, callback, bar):
-        self.obj, self.solver, self.shape, self.callback, self.bar = obj, solver, shape, callback, bar
-        self.trajectory = [] if keep else None
-        self.nit = self.escapes = 0
-
-    def _record(self, z, f, g) -> bool:
-        """Store an iterate and call the callback; False when the callback asks to stop."""
-        if self.trajectory is not None:
-            self.trajectory.append(z.clone())
-        self.bar.update(self.nit, f=f, grad=float(g.abs().max()))
-        if self.callback is None:
-            return True
-        try:
-            self.callback(OptimizeResult(x=z.reshape(self.shape).clone(), fun=f, jac=g.reshape(self.shape),
-                                         nit=self.nit, nfev=self.obj.nfev, njev=self.obj.njev,
-                                         method=self.solver.name))
-        except StopIteration:
-            return False
-        return True
-
-    def solve(self, z, *, gtol, max_iter, escape, max_escapes, check_hessian, curvature_tol):
-        self.obj.value(z)  # validates fun's output before autograd sees it
-        f, g = self.obj.value_and_grad(z)
-        if self.trajectory is not None:
-            self.trajectory.append(z.clone())
-        self.solver.reset(z, f, g)
-        curv = None
-        while True:
-            if not math.isfinite(f) or not bool(torch.isfinite(g).all()):
-                status = Status.UNBOUNDED if f == -math.inf else Status.NONFINITE
-                break
-            gnorm = float(g.abs().max())
-            if gnorm <= gtol:
-                if not check_hessian:
-                    status = Status.SUCCESS
-                    break
-                curv = curvature(self.obj.hess(z), curvature_tol)
-                if curv.positive_definite:
-                    status = Status.SUCCESS
-                    break
-                found = None
-                if escape and self.escapes < max_escapes and self.nit < max_iter:
-                    found = probe_descent(self.obj, z, f, curv)
-                if found is None:
-                    status = Status.SECOND_ORDER
-                    break
-                z = found[0]
-                f, g = self.obj.value_and_grad(z)
-                self.escapes += 1
-                curv = None
-                self.solver.reset(z, f, g)
-            elif self.nit >= max_iter:
-                status = Status.MAX_ITER
-                break
-            else:
-                step = self.solver.step(self.obj, z, f, g)
-                if not step.ok or torch.equal(step.x, z):  # no step, or one below the rounding of x
-                    status = Status.LINE_SEARCH
-                    break
-                z, f, g = step.x, step.f, step.g
-            self.nit += 1
-            if not self._record(z, f, g):
-                status = Status.CALLBACK
-                break
-        return self._result(z, f, g, status, curv, gtol=gtol, max_iter=max_iter, escape=escape,
-                            max_escapes=max_escapes)
-
-    def _result(self, z, f, g, status, curv, *, gtol, max_iter, escape, max_escapes) -> OptimizeResult:
-        gnorm = float(g.abs().max())
-        second = NOT_CHECKED if curv is None else (VERIFIED if curv.positive_definite else FAILED)
-        lam = None if curv is None else curv.min_eigenvalue
-        if status is Status.SUCCESS and curv is not None:
-            message = (f"converged to a verified local minimum: |grad f|_inf = {gnorm:.2e} <= gtol = {gtol:g} "
-                       f"and the smallest Hessian eigenvalue {_num(lam)} is positive")
-            if self.escapes:
-                message += (f" (after {self.escapes} escape(s) from stationary points that were not minima)")
-        elif status is Status.SUCCESS:
-            message = (f"converged: |grad f|_inf = {gnorm:.2e} <= gtol = {gtol:g} "
-                       "(second-order conditions not checked)")
-        elif status is Status.SECOND_ORDER:
-            message = (f"stopped at a stationary point where second-order conditions fail (smallest Hessian "
-                       f"eigenvalue {_num(lam)}); ")
-            if not escape:
-                message += "not a verified minimum — try escape=True or another x0"
-            elif self.escapes >= max_escapes or self.nit >= max_iter:
-                message += (f"gave up after {self.escapes} escape(s) — not a verified minimum; try another x0 "
-                            "or a larger max_escapes")
-            else:
-                message += ("probing along the directions of non-positive curvature found no lower value, so it "
-                            "may be a degenerate minimum, but not a verified one — try another x0")
-        elif status is Status.MAX_ITER:
-            message = (f"stopped after max_iter = {max_iter} iterations with |grad f|_inf = {gnorm:.2e} > "
-                       f"gtol = {gtol:g}; {status.hint}")
-        elif status is Status.LINE_SEARCH:
-            message = (f"stopped at iteration {self.nit} with |grad f|_inf = {gnorm:.2e} > gtol = {gtol:g}: "
-                       f"{status.hint}")
-        elif status is Status.NONFINITE:
-            message = f"f = {f} or its gradient is not finite at iteration {self.nit}: {status.hint}"
-        else:
-            message = f"{status.hint} (at iteration {self.nit})" if status is not Status.CALLBACK else status.hint
-        result = OptimizeResult(
-            x=z.reshape(self.shape), fun=f, success=status is Status.SUCCESS, status=status, message=message,
-            second_order=second, jac=g.reshape(self.shape), hess=None if curv is None else curv.hess,
-            min_eigenvalue=lam, nit=self.nit, nfev=self.obj.nfev, njev=self.obj.njev, nhev=self.obj.nhev,
-            escapes=self.escapes, method=self.solver.name,
-            trajectory=None if self.trajectory is None else torch.stack(self.trajectory).reshape(-1, *self.shape),
-        )
-        return result

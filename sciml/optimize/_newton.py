@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 
+from sciml.optimize._bounds import projected_armijo, reduced_newton_direction
 from sciml.optimize._linesearch import armijo
 from sciml.optimize._method import BACKTRACKING, Method, Step, line_phi
 
@@ -23,17 +24,30 @@ def modified_newton_direction(H: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
 
 
 class Newton(Method):
-    """Modified Newton with Armijo backtracking. Options: ``c1``, ``shrink``, ``max_ls``."""
+    r"""Modified Newton with Armijo backtracking. Options: ``c1``, ``shrink``, ``max_ls``.
+
+    With bounds: Bertsekas' projected Newton — the variables held at a bound by the gradient (within
+    :math:`\epsilon_k = \|P(x - g) - x\|_\infty` of it) take a diagonally scaled gradient step, the others the
+    modified Newton step on their block of the Hessian, and the search runs along :math:`P(x + t d)`.
+    """
 
     name = "newton"
+    supports_bounds = True
     option_specs = dict(BACKTRACKING)
 
     def default_max_iter(self, n: int) -> int:
         return 200
 
     def step(self, objective, x, f, g) -> Step:
-        d = modified_newton_direction(objective.hess(x), g)
         o = self.options
+        if self.box is not None:
+            eps = float(self.box.projected_gradient(x, g).abs().max())
+            fixed = self.box.binding(x, g, eps)
+            d = reduced_newton_direction(objective.hess(x), g, fixed, modified_newton_direction)
+            found = projected_armijo(objective, self.box, x, f, g, d, c1=o["c1"], shrink=o["shrink"],
+                                     max_steps=o["max_ls"])
+            return Step(x, f, g, ok=False) if found is None else Step(*found)
+        d = modified_newton_direction(objective.hess(x), g)
         ls = armijo(line_phi(objective, x, d), f, float(g @ d), d, t0=1.0, c1=o["c1"], shrink=o["shrink"],
                     max_steps=o["max_ls"], approximate=self._settled(f))
         if not ls.ok:

@@ -18,9 +18,11 @@ class SecondOrderWarning(ConvergenceWarning):
 
 
 Status = status_enum(
-    "Status", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE UNBOUNDED SECOND_ORDER CALLBACK", module=__name__,
-    doc="""Why :func:`~sciml.optimize.minimize` stopped: ``SUCCESS`` (0) is the only success; ``status.hint`` says
-    what to try. Codes are those of :class:`sciml.results.Status`.""",
+    "Status", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE UNBOUNDED SECOND_ORDER FTOL CALLBACK", module=__name__,
+    doc="""Why :func:`~sciml.optimize.minimize` stopped: ``SUCCESS`` (0, the gradient test) and ``FTOL`` (8, the
+    relative decrease of ``f`` fell below ``ftol``, or no step can decrease ``f`` at its rounding level while
+    the gradient is small) are successes; ``status.hint`` says what to try. Codes are those of
+    :class:`sciml.results.Status`.""",
     hints={
         "SUCCESS": "converged: the gradient is below gtol",
         "MAX_ITER": "the maximum number of iterations was reached; try increasing max_iter, another method "
@@ -30,6 +32,7 @@ Status = status_enum(
         "NONFINITE": "the objective or its gradient became NaN or infinite; check the domain of fun, start from "
                      "another x0 or use a line search instead of a fixed lr",
         "UNBOUNDED": "the objective decreased to -inf: it appears to be unbounded below",
+        "FTOL": "converged: f no longer decreases relative to its size (ftol, or its rounding level)",
     })
 
 #: values of :attr:`OptimizeResult.second_order`
@@ -48,7 +51,8 @@ class OptimizeResult(Result):
         ``fun(x)``.
     success : bool
         True only when the gradient converged *and* the point is a verified local minimum (or the
-        second-order check was switched off with ``check_hessian=False``).
+        second-order check was switched off with ``check_hessian=False``). Batched runs: a ``(B,)`` bool
+        tensor, and every field below gains a leading ``B``.
     status : Status
         Why the run stopped (an ``IntEnum``; ``status.hint`` says what to try).
     message : str
@@ -72,6 +76,10 @@ class OptimizeResult(Result):
         The method used.
     trajectory : tensor or None
         The iterates ``x_0, ..., x_nit``, shape ``(nit + 1, *x0.shape)``.
+    fun_history : tensor or None
+        ``f(x_0), ..., f(x_nit)`` when the trajectory is kept.
+    active : tensor or None
+        With bounds: which entries of ``x`` are at a bound (bool, the shape of ``x``).
     """
 
     x: torch.Tensor
@@ -90,3 +98,5 @@ class OptimizeResult(Result):
     escapes: int = 0
     method: str | None = None
     trajectory: torch.Tensor | None = None
+    fun_history: torch.Tensor | None = None
+    active: torch.Tensor | None = None

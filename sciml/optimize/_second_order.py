@@ -37,16 +37,28 @@ class Curvature:
         return self.min_eigenvalue > self.tol
 
 
-def curvature(H: torch.Tensor, tol: float | None = None) -> Curvature:
+def default_curvature_tol(w: torch.Tensor, *, approximate: bool = False) -> float:
+    r"""The threshold above which the smallest eigenvalue counts as positive.
+
+    :math:`50\, n\, \epsilon \max_i |\lambda_i|` for a Hessian from automatic differentiation (the reach of
+    its rounding errors and of the eigensolver's; relative, so a positive factor on ``f`` changes nothing),
+    :math:`\epsilon^{1/3} \max_i |\lambda_i|` for one from finite differences (``approximate``).
+    """
+    eps = torch.finfo(w.dtype).eps
+    top = float(w.abs().max()) if w.numel() else 0.0
+    return (eps ** (1 / 3) if approximate else 50 * max(w.numel(), 1) * eps) * top
+
+
+def curvature(H: torch.Tensor, tol: float | None = None, *, approximate: bool = False) -> Curvature:
     r"""Eigen-decomposition of the symmetric Hessian ``H``.
 
-    ``tol`` (default :math:`\sqrt{\epsilon}\,\max(1, \max_i |\lambda_i|)`) is the threshold above which the
-    smallest eigenvalue counts as positive: smaller values are within the reach of rounding errors of a
-    Hessian computed in this dtype.
+    ``tol`` (default :func:`default_curvature_tol`) is the threshold above which the smallest eigenvalue
+    counts as positive: smaller values are within the reach of rounding errors of a Hessian computed in
+    this dtype.
     """
     w, V = torch.linalg.eigh(H)
     if tol is None:
-        tol = torch.finfo(H.dtype).eps ** 0.5 * max(1.0, float(w.abs().max()))
+        tol = default_curvature_tol(w, approximate=approximate)
     return Curvature(H, w, V, float(tol))
 
 

@@ -2,7 +2,8 @@
 
 - :func:`cached_evaluator` — ``evaluate(z) -> (loss, r, grad)`` of ``‖r(z)‖²`` with a small cache: a line
   search has already evaluated most points a loop asks for again.
-- :class:`AdamStepper` — ``torch.optim.Adam`` with a fixed learning rate.
+- :class:`AdamStepper` — ``torch.optim.Adam`` with a fixed learning rate; :class:`TorchStepper` — any
+  ``torch.optim`` optimizer the same way (:func:`sciml.optimize.minimize`'s nesterov, adam and rmsprop).
 - :class:`LBFGSStepper` — ``torch.optim.LBFGS`` with the strong-Wolfe line search, one iteration per
   :meth:`~LBFGSStepper.step`, on the objective divided by the current loss. torch's L-BFGS skips curvature
   pairs with ``yᵀs ≤ 1e-10``, an absolute threshold: near a zero residual it stops learning and stalls (near
@@ -60,6 +61,24 @@ def cached_evaluator(fun, size: int = 8):
         return value
 
     return evaluate
+
+
+class TorchStepper:
+    """Any ``torch.optim`` optimizer on the leaf ``z`` (updated in place): ``step(grad)`` takes one step of
+    its update rule along the given gradient (``TorchStepper(z, torch.optim.RMSprop, lr=1e-2)``)."""
+
+    def __init__(self, z: torch.Tensor, optimizer: type, state: dict | None = None, **hyper):
+        self.z = z
+        self.optimizer = optimizer([z], **hyper)
+        if state is not None:
+            self.optimizer.load_state_dict(state)
+
+    def step(self, grad: torch.Tensor) -> None:
+        self.z.grad = grad
+        self.optimizer.step()
+
+    def state_dict(self) -> dict:
+        return self.optimizer.state_dict()
 
 
 class AdamStepper:

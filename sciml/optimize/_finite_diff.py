@@ -1,0 +1,90 @@
+r"""Gradients of black-box objectives (NumPy code, anything autograd cannot see) by finite differences.
+
+With SciPy's steps (``scipy.optimize._numdiff``): :math:`h_i = \epsilon^{1/2}\,\mathrm{sign}(x_i)\max(1, |x_i|)`
+for forward differences (``"2-point"``, error :math:`O(\epsilon^{1/2})`), :math:`h_i = \epsilon^{1/3}\,
+\mathrm{sign}(x_i)\max(1, |x_i|)` for central differences (``"3-point"``, error :math:`O(\epsilon^{2/3})`)
+and :math:`h_i = \epsilon^{1/2}\max(1, |x_i|)` for the complex step (``"cs"``,
+:math:`\partial_i f = \operatorname{Im} f(x + i h e_i) / h`, exact to rounding for real-analytic ``f``
+evaluated in complex arithmetic), :math:`\epsilon` the machine epsilon of ``x``'s dtype. Each gradient
+costs ``n`` (``"2-point"``, ``"cs"``) or ``2n`` (``"3-point"``) evaluations of ``f``.
+
+References: J. R. R. A. Martins, P. Sturdza and J. J. Alonso, ACM TOMS 29 (2003) 245–262 (complex step);
+J. Nocedal and S. J. Wright, *Numerical Optimization* (2006), §8.1.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+#: the values ``jac=`` accepts for finite differences
+FD_METHODS = ("2-point", "3-point", "cs")
+
+
+def fd_steps(z: torch.Tensor, method: str) -> torch.Tensor:
+    """SciPy's absolute steps for ``method`` at ``z`` (see the module)."""
+    eps = torch.finfo(z.dtype).eps
+    rel = eps ** (1 / 3) if method == "3-point" else eps ** 0.5
+    sign = torch.where(z >= 0, 1.0, -1.0).to(z.dtype) if method == "2-point" else torch.ones_like(z)
+    h = rel * sign * z.abs().clamp_min(1.0)
+    return (z + h) - z  # the step that is actually taken, after rounding
+
+
+def as_scalar(out, dtype, *, complex_ok: bool = False) -> torch.Tensor:
+    """A black-box objective's value (tensor, NumPy scalar or number) as a 0-d tensor of ``dtype``."""
+    if isinstance(out, torch.Tensor):
+        t = out.detach()
+    elif isinstance(out, np.ndarray | np.generic | numbers.Number) and not isinstance(out, bool):
+        t = torch.as_tensor(np.asarray(out))
+    else:
+        raise TypeError(f"fun must return a number or a one-element tensor/array, got {type(out).__name__}")
+    if t.numel() != 1:
+        raise ValueError(f"fun must return a scalar (one element), got shape {tuple(t.shape)}; reduce it")
+    t = t.reshape(())
+    if t.is_complex() and not complex_ok:
+        raise TypeError("fun must return a real value, got a complex one")
+    if complex_ok:
+        return t.to(torch.complex128 if dtype == torch.float64 else torch.complex64)
+    return t.to(dtype)
+
+
+def fd_gradient(fun, z: torch.Tensor, f0: float, method: str) -> tuple[torch.Tensor, int]:
+    """The gradient of the black box ``fun(z) -> scalar`` at ``z`` (``f0 = fun(z)``) and the number of
+    evaluations it took."""
+    h = fd_steps(z, method)
+    g = torch.empty_like(z)
+    n = z.numel()
+    if method == "cs":
+        cdtype = torch.complex128 if z.dtype == torch.float64 else torch.complex64
+        zc = z.to(cdtype)
+        for i in range(n):
+            e = torch.zeros_like(zc)
+            e[i] = 1j * h[i]
+            g[i] = as_scalar(fun(zc + e), z.dtype, complex_ok=True).imag / h[i]
+        return g, n
+    for i in range(n):
+        zp = z.clone()
+        zp[i] += h[i]
+        fp = float(as_scalar(fun(zp), z.dtype))
+        if method == "2-point":
+            g[i] = (fp - f0) / h[i]
+        else:
+            zm = z.clone()
+            zm[i] -= h[i]
+            g[i] = (fp - float(as_scalar(fun(zm), z.dtype))) / (2 * h[i])
+    return g, n if method == "2-point" else 2 * n
+
+
+def fd_jacobian(grad, z: torch.Tensor) -> torch.Tensor:
+    """The Jacobian of ``grad(z) -> (n,)`` by central differences (step :math:`\\epsilon^{1/4}\\max(1,|z_i|)`),
+    symmetrized: the Hessian of a black-box objective."""
+    n = z.numel()
+    h = torch.finfo(z.dtype).eps ** 0.25 * z.abs().clamp_min(1.0)
+    H = torch.empty(n, n, dtype=z.dtype, device=z.device)
+    for i in range(n):
+        e = torch.zeros_like(z)
+        e[i] = h[i]
+        H[:, i] = (grad(z + e) - grad(z - e)) / (2 * h[i])
+    return (H + H.mT) / 2
