@@ -81,3 +81,41 @@ def write(path, entries: dict) -> None:
     payload = {"format": FORMAT, "version": VERSION, "environment": environment(), "problems": entries}
     tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def write_junit(path, verifications) -> Path:
+    """JUnit XML for CI systems: one test suite per kind, one test case per problem (a failure when it misses a
+    reference, an error when it crashed), with what was computed in each case's output. Written atomically."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="sciml verify")
+    suites = {}
+    for v in verifications:
+        kind = v.problem.kind
+        if kind not in suites:
+            suites[kind] = ET.SubElement(root, "testsuite", name=f"sciml.{kind}")
+        case = ET.SubElement(suites[kind], "testcase", classname=f"sciml.{kind}", name=v.problem.name,
+                             time=f"{v.seconds:.3f}")
+        missed = [c for c in v.comparisons if not c.passed]
+        if v.error is not None:
+            ET.SubElement(case, "error", message=v.error[:200]).text = v.error
+        elif missed or not v.comparisons:
+            text = "; ".join(f"{c.reference}: error {c.error:.3g} > tol {c.tol:.0e}" for c in missed) or "no reference"
+            ET.SubElement(case, "failure", message=text[:200]).text = text
+        lines = [f"{c.reference}: computed {c.value}, reference {c.expected}, error {c.error:.3g}, tol {c.tol:.0e}"
+                 for c in v.comparisons] + [f"warning: {w}" for w in v.warnings]
+        if lines:
+            ET.SubElement(case, "system-out").text = "\n".join(lines)
+    for suite in suites.values():
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(c.find("failure") is not None for c in cases)))
+        suite.set("errors", str(sum(c.find("error") is not None for c in cases)))
+        suite.set("time", f"{sum(float(c.get('time')) for c in cases):.3f}")
+    root.set("tests", str(len(verifications)))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
+    os.replace(tmp, path)
+    return path

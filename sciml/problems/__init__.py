@@ -17,6 +17,7 @@ kind                class                 capability    alias
 ``signal``          SpectrumProblem       signal        spectrum
 ``bvp``             BVPProblem            pinn
 ``ivp``             IVPProblem            pinn
+``corpus``          CorpusProblem         calculus
 =================== ===================== ============= ==========
 
 >>> from sciml import problems
@@ -48,6 +49,7 @@ from sciml.problems._registry import (
 )
 from sciml.problems._runner import verify_all
 from sciml.problems._spec import ProblemFileError, Spec
+from sciml.problems._sweep import sweep
 from sciml.problems._verify import Verification, verify_problem
 
 #: the kind classes, imported on first use (they import torch, SymPy and SciPy)
@@ -65,6 +67,7 @@ __all__ = [
     "KINDS",
     "BVPProblem",
     "Comparison",
+    "CorpusProblem",
     "CustomFunctionProblem",
     "DerivativeProblem",
     "ExpressionError",
@@ -91,6 +94,7 @@ __all__ = [
     "register",
     "resolve_kind",
     "save_figure",
+    "sweep",
     "unregister",
     "verify_all",
     "verify_problem",

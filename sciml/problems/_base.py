@@ -94,6 +94,8 @@ class Problem(ABC):
     tolerances: dict[str, float] = dataclasses.field(default_factory=dict, kw_only=True)
     #: cost tier: ``"quick"`` problems make the default ``sciml verify``; ``"full"`` ones run with ``--all``
     tier: str = dataclasses.field(default="quick", kw_only=True)
+    #: the file's table it was read from (``None`` for problems built in Python): what :func:`sweep` varies
+    spec_data: dict | None = dataclasses.field(default=None, kw_only=True, repr=False)
 
     def __post_init__(self):
         unknown = sorted(set(self.tolerances) - set(self.reference_labels))

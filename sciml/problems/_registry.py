@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import importlib
 import importlib.resources
@@ -16,6 +17,7 @@ from sciml.problems._spec import ProblemFileError, Spec
 KINDS: dict[str, str] = {
     "derivative": "sciml.problems._derivative:DerivativeProblem",
     "custom_function": "sciml.problems._custom_function:CustomFunctionProblem",
+    "corpus": "sciml.problems._corpus:CorpusProblem",
     "optimize": "sciml.problems._optimize:MinimizeProblem",
     "linalg": "sciml.problems._linalg:LinalgProblem",
     "qp": "sciml.problems._qp:QPProblem",
@@ -156,6 +158,7 @@ def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) ->
     except (ValueError, TypeError) as exc:
         raise ProblemFileError(f"{source}: {exc}") from None
     spec.check_unused()
+    problem.spec_data = copy.deepcopy(spec.data)
     return problem
 
 

@@ -11,21 +11,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sciml._validation import check_callable, check_int
+from sciml._validation import check_callable, check_int, check_real
 from sciml.problems._base import Problem
 from sciml.problems._figures import save_figure
+from sciml.problems._pool import run_pool
 from sciml.problems._verify import Verification, verify_problem
-
-
-def _one_thread() -> None:
-    """Worker initializer: one torch thread per worker, so that N workers on N cores do not oversubscribe."""
-    import torch
-
-    torch.set_num_threads(1)
 
 
 def run_one(problem: Problem, figures: str | None = None, keep_result: bool = True) -> Verification:
@@ -46,7 +39,7 @@ def run_one(problem: Problem, figures: str | None = None, keep_result: bool = Tr
 
 
 def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurrent.futures.Executor | None = None,
-               figures=None, on_result: Callable | None = None) -> list[Verification]:
+               timeout: float | None = None, figures=None, on_result: Callable | None = None) -> list[Verification]:
     """Verify every problem, serially, in ``jobs`` worker processes or on ``executor``.
 
     Parameters
@@ -54,9 +47,15 @@ def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurre
     problems : sequence of Problem
         What to run (they must pickle to run elsewhere; every catalog problem does).
     jobs : int
-        Worker processes when no ``executor`` is given (1: in this process). Each worker uses one torch thread.
+        Worker processes when no ``executor`` is given (1: in this process, unless ``timeout`` is given). Each
+        worker uses one torch thread; a worker that dies (killed by the OS, out of memory) is replaced, its
+        problem reported as a crash, and the run goes on.
     executor : concurrent.futures.Executor, optional
         Where to run instead: any executor (a ``ProcessPoolExecutor``, Dask's ``Client.get_executor()``, ...).
+    timeout : float, optional
+        Seconds a problem may take in sciml's worker processes; past it the worker is stopped and the problem
+        reported as a crash (``jobs=1`` then runs in one worker process, so that a hang can be stopped). Not
+        with ``executor``: set the executor's own limits there.
     figures : str or os.PathLike, optional
         Folder for each problem's figure (``NAME.png``), drawn where the problem ran.
     on_result : callable, optional
@@ -77,6 +76,11 @@ def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurre
     """
     check_int(jobs, "jobs", low=1)
     check_callable(on_result, "on_result", "on_result(index, verification)")
+    if timeout is not None:
+        timeout = check_real(timeout, "timeout", low=0, low_open=True)
+        if executor is not None:
+            raise ValueError("timeout applies to sciml's own worker processes (jobs=N); with an executor, "
+                             "use the executor's own limits")
     problems = list(problems)
     for i, p in enumerate(problems):
         if not isinstance(p, Problem):
@@ -84,32 +88,28 @@ def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurre
     folder = None if figures is None else str(figures)
     done: list[Verification | None] = [None] * len(problems)
 
-    def finish(i, v):
-        done[i] = v
+    def finish(i, v, why=None):
+        if v is None:
+            v = Verification(problems[i], None, [], 0.0, error=f"the worker running it failed: {why}")
+        done[i] = v = dataclasses.replace(v, problem=problems[i])
         if on_result is not None:
             on_result(i, v)
 
-    if executor is None and jobs == 1:
+    if executor is None and jobs == 1 and timeout is None:
         for i, p in enumerate(problems):
             finish(i, run_one(p, folder))
         return done
-    own = executor is None
-    if own:
-        executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread)
-    try:
-        # the costly tier first, so that the long problems do not end the run on one worker
-        order = sorted(range(len(problems)), key=lambda i: problems[i].tier == "quick")
-        futures = {executor.submit(run_one, problems[i], folder, False): i for i in order}
-        for future in concurrent.futures.as_completed(futures):
-            i = futures[future]
-            try:
-                v = future.result()
-            except Exception as exc:  # the worker died (killed by the OS, out of memory) or could not run it
-                v = Verification(problems[i], None, [], 0.0,
-                                 error=f"the worker running it failed: {type(exc).__name__}: {exc}")
-            finish(i, dataclasses.replace(v, problem=problems[i]))
-    finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
+    # the costly tier first, so that the long problems do not end the run on one worker
+    order = sorted(range(len(problems)), key=lambda i: problems[i].tier == "quick")
+    if executor is None:
+        run_pool(run_one, [(problems[i], folder, False) for i in order], jobs=jobs, timeout=timeout,
+                 finish=lambda k, v, why: finish(order[k], v, why))
+        return done
+    futures = {executor.submit(run_one, problems[i], folder, False): i for i in order}
+    for future in concurrent.futures.as_completed(futures):
+        try:
+            v, why = future.result(), None
+        except Exception as exc:  # the worker died or could not run it
+            v, why = None, f"{type(exc).__name__}: {exc}"
+        finish(futures[future], v, why)
     return done
