@@ -293,13 +293,13 @@ _LINALG = 'kind = "linalg"\ntitle = "t"\noperation = "solve"\n'
 _BVP = 'kind = "bvp"\ntitle = "t"\nequation = "u\'\' + u = 0"\ndomain = [0, 1]\n'
 BAD_FILES = {
     "non-square A": (_LINALG + 'A = [[3, 1, 2], [1, 2, 3]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n',
-                     "A must be square"),
+                     "key 'A': must be square"),
     "b of the wrong length": (_LINALG + 'A = [[3, 1], [1, 2]]\nb = [9, 8, 7]\n[reference.scipy]\ntol = 1e-14\n',
-                              "b must have 2 entries"),
+                              "key 'b': must have 2 entries"),
     "an infinite entry": (_LINALG + 'A = [[3, "oo"], [1, 2]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n',
                           "must be finite, got 'oo'"),
     "an extra reference key": (_LINALG + 'A = [[3, 1], [1, 2]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n'
-                               'tolerance = 3\n', "reference.scipy.tolerance'.*not a known key"),
+                               'tolerance = 3\n', "unknown key 'reference.scipy.tolerance' \\(the keys here are tol\\)"),
     "a negative gtol": ('kind = "optimize"\ntitle = "t"\nfun = "x^2"\nvariables = ["x"]\nx0 = 1\nmethod = "gd"\n'
                         'gtol = -1\n[reference.scipy]\ntol = 1e-6\n', "key 'gtol': must be a positive"),
     "a condition at nan": (_BVP + 'conditions = ["u(0) = 0", "u(nan) = 1"]\n[reference.scipy]\ntol = 1e-6\n',
@@ -307,10 +307,10 @@ BAD_FILES = {
     "exact as a table": (_BVP + 'conditions = ["u(0) = 0", "u(1) = 1"]\nexact = {a = 1}\n[reference.exact]\n'
                          'tol = 1e-6\n', "key 'exact': must be a string"),
     "a bad solver value": (_BVP + 'conditions = ["u(0) = 0", "u(1) = 1"]\n[solver]\nn_points = -4\n'
-                           '[reference.scipy]\ntol = 1e-6\n', "solver: n_points must be an integer >= 2"),
+                           '[reference.scipy]\ntol = 1e-6\n', "key 'solver': n_points must be an integer >= 2"),
     "an unknown window": ('kind = "signal"\ntitle = "t"\nsignal = "sin(2*pi*5*t)"\nt = { start = 0, stop = 1, '
                           'num = 100 }\nn_peaks = 1\nwindow = "hanning-bad"\nexact_freqs = [5]\nexact_amplitudes = '
-                          '[1]\nexact_phases = ["-pi/2"]\n[reference.exact]\ntol = 1e-6\n', "window: 'hanning-bad'"),
+                          '[1]\nexact_phases = ["-pi/2"]\n[reference.exact]\ntol = 1e-6\n', "key 'window': 'hanning-bad' is not a window"),
 }
 
 

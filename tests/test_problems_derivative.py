@@ -136,30 +136,30 @@ def _spec(**changes):
 
 
 @pytest.mark.parametrize("changes,match", [
-    ({"opration": "grad"}, "key 'opration': is not a known key"),
+    ({"opration": "grad"}, "unknown key 'opration'"),
     ({"operation": "curl"}, "key 'operation': must be one of"),
     ({"expr": "x**2 +* y"}, "SymPy cannot parse"),
     ({"expr": "x*z"}, "uses z, which is not among the declared variables"),
     ({"expr": 3}, "key 'expr': must be a string or a list of strings"),
-    ({"at": [1]}, "at must list one value per variable"),
+    ({"at": [1]}, "key 'at': must list one value per variable"),
     ({"at": [1, "q"]}, r"key 'at'\[1\]: 'q' must be a constant"),
     ({"at": None}, "key 'at': is required but missing"),
     ({"variables": "x y"}, "key 'variables': must be a non-empty list of strings"),
-    ({"exact": [1, 2, 3]}, r"exact must have shape \(2,\)"),
-    ({"v": [1, 1]}, "v is required for operations .* and only for them"),
-    ({"operation": "vjp"}, "v is required for operations"),
+    ({"exact": [1, 2, 3]}, r"key 'exact': must have shape \(2,\)"),
+    ({"v": [1, 1]}, "key 'v': is required for operations .* and only for them"),
+    ({"operation": "vjp"}, "is required for operations"),
     ({"operation": "jacobian"}, "needs a vector-valued f"),
     ({"reference": {"scipy": {"tol": 1e-3}}}, "key 'reference.scipy': derivative problems have no such"),
-    ({"order": 2}, "order is only for operation 'derivative'"),
+    ({"order": 2}, "key 'order': is only for operation 'derivative'"),
     ({"order": 0}, "key 'order': must be a positive integer"),
     ({"order": "2"}, "key 'order': must be a positive integer"),
-    ({"operation": "derivative", "order": 2}, "operation 'derivative' needs one variable"),
+    ({"operation": "derivative", "order": 2}, "key 'operation': 'derivative' needs one variable"),
     ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [1, 2], "exact": None},
      r"order \(of operation 'derivative'\) must be a positive integer, got NoneType None"),
     ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [], "order": 1, "exact": None},
-     "at must list the points"),
+     "key 'at': must list the points"),
     ({"operation": "derivative", "variables": ["x"], "expr": "x**3", "at": [1, 2], "order": 1, "exact": [3]},
-     r"exact must have shape \(2,\)"),
+     r"key 'exact': must have shape \(2,\)"),
 ])
 def test_bad_derivative_files_name_the_key(changes, match):
     with pytest.raises(P.ProblemFileError, match=match):
@@ -172,13 +172,13 @@ CUBIC = {"kind": "custom_function", "function": "sciml.calculus:Cubic",
 
 
 @pytest.mark.parametrize("changes,match", [
-    ({"function": "sciml.calculus:Nope"}, "function 'sciml.calculus:Nope' cannot be imported"),
-    ({"function": "Cubic"}, "function must be a dotted path"),
-    ({"function": "math:pi"}, "function must name a torch.autograd.Function subclass or a callable"),
-    ({"expr": "x*y"}, "expr must have exactly one variable"),
-    ({"points": []}, "points must be a non-empty list"),
+    ({"function": "sciml.calculus:Nope"}, "key 'function': 'sciml.calculus:Nope' cannot be imported"),
+    ({"function": "Cubic"}, "key 'function': must be a dotted path"),
+    ({"function": "math:pi"}, "key 'function' = 'math:pi': must name a torch.autograd.Function subclass or a callable"),
+    ({"expr": "x*y"}, "key 'expr' = 'x\\*y': must have exactly one variable"),
+    ({"points": []}, "key 'points': must be a non-empty list"),
     ({"points": ["a"]}, r"key 'points'\[0\]"),
-    ({"pionts": [1]}, "key 'pionts': is not a known key"),
+    ({"pionts": [1]}, "unknown key 'pionts'"),
 ])
 def test_bad_custom_function_files_name_the_key(changes, match):
     with pytest.raises(P.ProblemFileError, match=match):

@@ -61,7 +61,7 @@ def test_a_problem_with_the_wrong_peak_count_fails_with_a_note():
 @pytest.mark.parametrize(("table", "match"), [
     ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 1,
       "exact_freqs": [1, 2], "exact_amplitudes": [1], "reference": {"exact": {"tol": 1e-6}}},
-     "exact_freqs must have n_peaks = 1 entries"),
+     "key 'exact_freqs': must have n_peaks = 1 entries"),
     ({"kind": "signal", "signal": "sin(s)", "t": {"start": 0, "stop": 1, "num": 100}, "n_peaks": 1,
       "reference": {"scipy": {"tol": 1e-6}}}, "uses s"),
     ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100.5}, "n_peaks": 1,
@@ -73,7 +73,7 @@ def test_a_problem_with_the_wrong_peak_count_fails_with_a_note():
     ({"kind": "signal", "signal": "sin(t)", "t": {"start": 1, "stop": 0, "num": 100}, "n_peaks": 1,
       "reference": {"scipy": {"tol": 1e-6}}}, "stop > start"),
     ({"kind": "signal", "signal": "sin(t)", "t": {"start": 0, "stop": 1, "num": 100, "step": 2},
-      "n_peaks": 1, "reference": {"scipy": {"tol": 1e-6}}}, "key 't.step': is not a known key"),
+      "n_peaks": 1, "reference": {"scipy": {"tol": 1e-6}}}, "unknown key 't.step' \\(the keys here are num, start, stop\\)"),
     ({"kind": "qp", "Q": [[1, 0], [0, 1]], "c": [1, 1], "A": [[1, 1]], "reference": {"scipy": {"tol": 1e-6}}},
      "give both A and b"),
     ({"kind": "qp", "Q": [[1, 0], [0, 1]], "c": [1, "x"], "reference": {"scipy": {"tol": 1e-6}}},

@@ -147,8 +147,8 @@ class BVP:
             stray = sorted(str(s) for s in residual.free_symbols - allowed)
             if stray:
                 raise ValueError(f"{where}: {texts[i]!r} uses {', '.join(stray)}, which is neither the variable "
-                                 f"{x}, a function ({', '.join(self.functions)}), nor declared in parameters= or "
-                                 "unknowns=")
+                                 f"{x} nor an unknown function ({', '.join(self.functions)}); give its value among "
+                                 "the parameters, or its guess among the unknowns to identify it")
             if not any(value_symbol(f, k) in residual.free_symbols for f, n in seen.items() for k in range(n + 1)):
                 says = "reduces to 0 = 0" if sympy.simplify(residual) == 0 else "does not involve them"
                 raise ValueError(f"{where}: {texts[i]!r} {says}: it says nothing about the unknown function(s) "
@@ -263,16 +263,18 @@ class BVP:
                 p = math.nan
             tol = 1e-12 * max(1.0, abs(float(a)), abs(float(b)))
             if not math.isfinite(p):
-                raise ValueError(f"{where}: {text!r} refers to the point {v.point}, which is not a finite real "
-                                 f"number; conditions sit at points of [{a}, {b}]")
+                raise ValueError(f"{where}: condition {text!r} is at the point {v.point}, which is not a finite "
+                                 f"real number; conditions sit at points of the domain [{a}, {b}]")
             if p < float(a) - tol or p > float(b) + tol:
-                at = f"{v.point}" if str(v.point) == f"{p:.6g}" else f"{v.point} = {p:.6g}"
-                raise ValueError(f"{where}: {text!r} is at x = {at}, outside the domain [{a}, {b}]; conditions must "
-                                 "sit in the domain")
+                at = f"{v.point}" if str(v.point) == f"{p:.6g}" else f"{v.point} ≈ {p:.6g}"
+                raise ValueError(f"{where}: condition {text!r} is at {self.variable} = {at}, outside the domain "
+                                 f"[{a}, {b}]; move the condition into the domain, or widen the domain")
         stray = sorted(str(s) for s in expr.free_symbols - {v.symbol for v in values}
                        - {names[u] for u in self.unknowns})
         if stray:
-            raise ValueError(f"{where}: {text!r} uses {', '.join(stray)}; declare it in parameters= or unknowns=")
+            raise ValueError(f"{where}: condition {text!r} uses {', '.join(stray)}, which is not a value of "
+                             f"{', '.join(self.functions)} at a point; give its value among the parameters, or its "
+                             "guess among the unknowns to identify it")
         linear = _linear_part(expr, [v.symbol for v in values])
         return Condition(str(text), expr, tuple(values), linear)
 
@@ -389,6 +391,8 @@ def IVP(equations, domain, conditions, **options) -> BVP:
     """
     problem = BVP(equations, domain, conditions, **options)
     if not problem.is_ivp:
-        raise ValueError(f"conditions: an IVP has every condition at the left end {problem.domain_exact[0]}; "
-                         "use BVP for conditions elsewhere")
+        a = problem.domain_exact[0]
+        late = next(c.text for c in problem.conditions if any(sympy.simplify(v.point - a) != 0 for v in c.values))
+        raise ValueError(f"conditions: an IVP has every condition at the left end {problem.variable} = {a}, but "
+                         f"{late!r} is not; for conditions elsewhere use BVP (kind = \"bvp\" in a problem file)")
     return problem

@@ -32,6 +32,7 @@ from sciml._validation import check_choice, check_int
 from sciml.expressions import parse_number
 from sciml.problems._base import Problem, Reference
 from sciml.problems._references import max_abs_error
+from sciml.problems._spec import ProblemFileError, did_you_mean
 
 GRID_POINTS = 1000
 
@@ -72,7 +73,8 @@ class BVPProblem(Problem):
             "seed", "continuation"}
         unknown = sorted(set(self.solver) - options)
         if unknown:
-            raise ValueError(f"solver: unknown option {unknown[0]!r}; choose from {sorted(options)}")
+            raise ValueError(f"solver: unknown option {unknown[0]!r}{did_you_mean(unknown[0], options)} (the options "
+                             f"are {', '.join(sorted(options))})")
         if "dtype" in self.solver:
             self.solver = {**self.solver, "dtype": check_choice(self.solver["dtype"], "solver: dtype",
                                                                 ("float64", "float32"))}
@@ -225,11 +227,16 @@ class BVPProblem(Problem):
             entry = table.table(name)  # name = {equation = "...", guess = number}
             constants[name] = {"equation": entry.str("equation"), "guess": entry.constant("guess")}
             entry.check_unused()
-        return cls(equation=spec.str_or_list("equation"), domain=spec.constants("domain", length=2),
-                   conditions=spec.strings("conditions", example='"u(0) = 0"'), exact=spec.str_or_list("exact", None),
-                   data=_data(spec), constants=constants,
-                   **{key: spec.mapping(key) for key in ("parameters", "unknowns", "solver", "exact_unknowns")},
-                   **common)
+        fields = dict(equation=spec.str_or_list("equation"), domain=spec.constants("domain", length=2),
+                      conditions=spec.strings("conditions", example='"u(0) = 0"'),
+                      exact=spec.str_or_list("exact", None), data=_data(spec), constants=constants,
+                      **{key: spec.mapping(key) for key in ("parameters", "unknowns", "solver", "exact_unknowns")})
+        try:
+            return cls(**fields, **common)
+        except ProblemFileError:
+            raise
+        except (ValueError, TypeError) as exc:  # sciml.pinn names its arguments: name the file's keys
+            raise spec.explain(exc, {"equations": "equation"}) from None
 
 
 def _data(spec) -> dict | None:
@@ -267,7 +274,7 @@ def _solve_constants(constants: dict, parameters: dict) -> dict:
         try:
             value = sympy.nsolve(expr, symbol, parse_number(entry["guess"], where=f"{where}.guess"), prec=30)
         except (ValueError, ZeroDivisionError) as exc:
-            raise ValueError(f"{where}: sympy.nsolve finds no root of {text!r} near the guess ({exc})") from None
+            raise ValueError(f"{where}: sympy.nsolve finds no root of {text!r} near the guess ({str(exc).splitlines()[0]})") from None
         known[symbol] = value
         out[name] = sympy.Float(value, 30)
     return out

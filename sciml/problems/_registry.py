@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sciml._validation import check_choice
 from sciml.problems._base import TIERS, Problem
-from sciml.problems._spec import ProblemFileError, Spec
+from sciml.problems._spec import ProblemFileError, Spec, did_you_mean
 
 #: kind name -> "module:Class"; imported on first use so that listing kinds stays cheap. Each class names its
 #: ``capability``, the subpackage it exercises, by which ``catalog`` and ``--kind`` select too.
@@ -139,12 +139,14 @@ def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) ->
     spec.str("source", "")  # provenance, for readers of the file
     refs = spec.table("reference", None)
     if refs is None:
+        spec.check_misspelt()  # [refrence.exact]
         raise spec.error("reference", f"is required: give at least one of {sorted(cls.reference_labels)}")
     tolerances = {}
     for key in refs.data:
         if key not in cls.reference_labels:
-            raise refs.error(key, f"{kind} problems have no such reference; choose from "
-                                  f"{sorted(cls.reference_labels)}")
+            hint = did_you_mean(key, cls.reference_labels, 0.8)
+            raise refs.error(key, f"{kind} problems have no such reference{hint} (choose from "
+                                  f"{', '.join(sorted(cls.reference_labels))})")
         ref = refs.table(key)
         tolerances[key] = ref.positive("tol")
         ref.check_unused()
@@ -156,7 +158,7 @@ def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) ->
     except ProblemFileError:
         raise
     except (ValueError, TypeError) as exc:
-        raise ProblemFileError(f"{source}: {exc}") from None
+        raise spec.explain(exc) from None
     spec.check_unused()
     problem.spec_data = copy.deepcopy(spec.data)
     return problem

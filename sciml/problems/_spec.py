@@ -8,7 +8,9 @@ check the kinds share.
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -21,6 +23,19 @@ class ProblemFileError(ValueError):
 
 
 _MISSING = object()
+
+#: a constructor's message led by an argument name: ``equations[1]: ...``, ``parameters['k']: ...``, ``solver: ...``
+_LEAD = re.compile(r"(?P<name>[A-Za-z_]\w*)(?:\[(?P<index>[^\]]*)\])?(?P<colon>:)? ")
+
+
+def did_you_mean(name: str, candidates, cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` for the candidate nearest to ``name`` (difflib), or ``""`` when none is near.
+
+    >>> did_you_mean("conditons", ["conditions", "domain"])
+    "; did you mean 'conditions'?"
+    """
+    near = difflib.get_close_matches(str(name), sorted(map(str, candidates)), n=1, cutoff=cutoff)
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 def check_names(value, name: str = "variables") -> list[str]:
@@ -63,7 +78,8 @@ class Spec:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ProblemFileError(f"{source}: not valid TOML: {exc}") from None
+            hint = " (a key or table given twice?)" if "Cannot overwrite" in str(exc) else ""
+            raise ProblemFileError(f"{source}: not valid TOML: {exc}{hint}") from None
         return cls(data, source)
 
     def _where(self, key: str) -> str:
@@ -95,6 +111,11 @@ class Spec:
         self._used.add(key)
         if key not in self.data:
             if default is _MISSING:
+                # a misspelling of a required key: name it, not only the key it leaves missing
+                cutoff = 0.6 if len(key) <= 3 else 0.8  # one letter off in 'num'; not 'constants' for 'conditions'
+                near = difflib.get_close_matches(key, sorted(set(self.data) - self._used), n=1, cutoff=cutoff)
+                if near:
+                    raise self._unknown(near[0], f"; did you mean {key!r}? ({key!r} is required)")
                 raise self.error(key, "is required but missing")
             return default
         return self.data[key]
@@ -238,8 +259,52 @@ class Spec:
         table = self.table(key, None)
         return {} if table is None else dict(table.data)
 
+    def _unknown(self, key: str, hint: str) -> ProblemFileError:
+        return ProblemFileError(f"{self.source}: unknown key '{self.prefix}{key}'{hint}")
+
     def check_unused(self) -> None:
-        """Raise on keys nobody read: a misspelt key must not be ignored silently."""
+        """Raise on keys nobody read: a misspelt key must not be ignored silently. The message names the
+        nearest known key (``unknown key 'exakt'; did you mean 'exact'?``), else lists the known keys."""
         unused = sorted(set(self.data) - self._used)
         if unused:
-            raise self.error(unused[0], f"is not a known key here (known: {sorted(self._used)})")
+            hint = did_you_mean(unused[0], self._used - set(self.data))  # not 'stop' for 'step' beside a stop
+            raise self._unknown(unused[0], hint or f" (the keys here are {', '.join(sorted(self._used))})")
+
+    def check_misspelt(self) -> None:
+        """Raise on a key nobody read that is near an optional key the file lacks (``exakt`` for ``exact``):
+        checked before reporting an error that the misspelling may have caused. Safe to call before every
+        key was read, as it names only keys near one that was read and found missing."""
+        absent = self._used - set(self.data)
+        for key in sorted(set(self.data) - self._used):
+            hint = did_you_mean(key, absent, cutoff=0.8)
+            if hint:
+                raise self._unknown(key, hint)
+
+    def explain(self, exc: Exception, renamed: dict[str, str] | None = None) -> ProblemFileError:
+        """The error to raise for ``exc``, an error of the problem's constructor: a misspelt key when the file
+        has one (:meth:`check_misspelt`), else ``exc`` with the argument it names turned into the file's key.
+
+        A message led by an argument (``equations[1]: SymPy cannot parse ...``, ``parameters['k']: ...``)
+        is led by the key instead (``key 'equation' (entry 2 of 2): ...``, ``key 'parameters.k': ...``);
+        ``renamed`` maps argument names to the file's keys where they differ (``{"equations": "equation"}``).
+        """
+        self.check_misspelt()
+        message = str(exc)
+        lead = _LEAD.match(message)
+        key = lead and (renamed or {}).get(lead["name"], lead["name"])
+        if not lead or key not in self.data:
+            return ProblemFileError(f"{self.source}: {message}")
+        rest = message[lead.end():] if lead["colon"] or not lead["index"] else message  # "at must ..." → "must ..."
+        value, index = self.data[key], (lead["index"] or "").strip("'\"") if lead["colon"] else ""
+        where, entry = self._where(key), value
+        if isinstance(value, dict) and index:
+            where = self._where(f"{key}.{index}")
+        elif isinstance(value, list) and len(value) > 1 and index.isdigit() and int(index) < len(value):
+            entry = value[int(index)]
+            if repr(entry) not in rest:  # say which entry, unless the message quotes it
+                where += f" (entry {int(index) + 1} of {len(value)})"
+        elif isinstance(value, list) and len(value) > 1 and index:
+            where += f" (the entry for {index})"
+        if isinstance(entry, str) and repr(entry) not in rest:  # the text as written, when the message quotes a part
+            where += f" = {entry!r}"
+        return ProblemFileError(f"{where}: {rest}")
