@@ -235,6 +235,9 @@ def test_sweep_varies_file_keys_validated_as_the_file_would_be():
     with pytest.raises(Exception, match="tier"):
         problems.sweep(problems.load("seed_linalg_solve"), {"tier": ["slowest"]})
     assert keys  # the file's keys are kept
+    (layer,) = problems.sweep(problems.load("boundary_layer"), {"eps": ["1/50"]})  # parameters.eps, the shallowest
+    assert layer.spec_data["parameters"]["eps"] == "1/50" and layer.name == "boundary_layer[eps=1/50]"
+    assert layer.spec_data["solver"]["continuation"]["eps"] == ["1/100", "1/300"]
 
 
 def test_sweep_of_a_python_problem_varies_its_fields():

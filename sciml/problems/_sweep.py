@@ -1,9 +1,10 @@
 """Parameter sweeps: one problem, many values of its keys — a list of problems for :func:`verify_all`.
 
 A key is named as in the problem's file: ``"n"``, a dotted path into a table (``"parameters.eps"``,
-``"solver.n_points"``), or a bare name found in exactly one table (``"eps"`` when only ``[parameters]`` has
-it). Each variant is rebuilt from the file's table, so every value is validated as the file's own would be.
-A problem built in Python (no file) is varied through its dataclass fields.
+``"solver.n_points"``), or a bare name: the shallowest key of that name, when only one table holds it at that
+depth (``"eps"`` is ``parameters.eps`` beside ``solver.continuation.eps``). Each variant is rebuilt from the
+file's table, so every value is validated as the file's own would be. A problem built in Python (no file) is
+varied through its dataclass fields.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def _resolve(data: dict, key: str, problem: str) -> list[str]:
     if key in paths or "." in key:
         return key.split(".")
     found = [p for p in paths if p.rsplit(".", 1)[-1] == key]
-    if len(found) == 1:
-        return found[0].split(".")
+    shallowest = [p for p in found if p.count(".") == min(q.count(".") for q in found)]
+    if len(shallowest) == 1:
+        return shallowest[0].split(".")
     if found:
         raise ValueError(f"sweep key {key!r} is ambiguous in {problem}: name one of {found}")
     settable = [p for p in paths if not isinstance(_get(data, p.split(".")), dict)]
