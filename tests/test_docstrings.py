@@ -30,6 +30,7 @@ MODULES = (
     "sciml.results",
     "sciml.training",
     "sciml.expressions",
+    "sciml.learn",
 )
 
 # "module.name" -> why the function is not held to the rule. Every entry must name a public function.
