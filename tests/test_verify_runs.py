@@ -268,13 +268,19 @@ def test_cli_set_runs_a_grid(tmp_path):
 
 # -- the corpus at scale -----------------------------------------------------------------------------------------
 
-def test_verify_corpus_counts_are_the_same_in_workers(tmp_path):
-    argv = ["verify-corpus", "--n", "60", "--block", "20", "-q", "--out", str(tmp_path)]
+def _corpus_counts_agree(tmp_path, n, *elsewhere) -> str:
+    """Run verify-corpus of n expressions serially and with the options ``elsewhere``; the counts line."""
+    argv = ["verify-corpus", "--n", str(n), "--block", str(n // 3), "-q", "--out", str(tmp_path)]
     code1, serial = run(argv)
-    code2, parallel = run([*argv, "-j", "2"])
-    summary = [line for line in serial.splitlines() if line.startswith("60 expressions")]
-    assert code1 == code2 == 0 and summary and summary[0] in parallel
-    assert "verified" in summary[0] and "0 wrong, 0 not converted" in summary[0]
+    code2, other = run([*argv, *elsewhere])
+    summary = [line for line in serial.splitlines() if line.startswith(f"{n} expressions")]
+    assert code1 == code2 == 0 and summary and summary[0] in other
+    return summary[0]
+
+
+def test_verify_corpus_counts_are_the_same_in_workers(tmp_path):
+    summary = _corpus_counts_agree(tmp_path, 60, "-j", "2")
+    assert "verified" in summary and "0 wrong, 0 not converted" in summary
 
 
 def test_corpus_blocks_are_independent_and_reproducible():
@@ -320,8 +326,4 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error_within_seconds(tmp_path,
 
 @pytest.mark.skipif(importlib.util.find_spec("distributed") is None, reason='needs pip install "sciml[dask]"')
 def test_verify_corpus_on_a_dask_local_cluster_gives_the_serial_counts(tmp_path):
-    argv = ["verify-corpus", "--n", "40", "--block", "10", "-q", "--out", str(tmp_path)]
-    code1, serial = run(argv)
-    code2, on_dask = run([*argv, "--dask", "local"])
-    summary = [line for line in serial.splitlines() if line.startswith("40 expressions")]
-    assert code1 == code2 == 0 and summary and summary[0] in on_dask
+    _corpus_counts_agree(tmp_path, 30, "--dask", "local")
