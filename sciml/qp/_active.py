@@ -57,14 +57,14 @@ def _rhs(d: R.Data, act_g, act_l, act_u):
 class Factors:
     """LU factors of ``K`` plus a small regularization, solved with refinement against ``K`` itself."""
 
-    def __init__(self, K, act_g, act_l, act_u):
+    def __init__(self, K, act_g, act_l, act_u, reg=EPS_REG):
         self.K, self.act = K, (act_g, act_l, act_u)
         n = K.shape[-1] - act_g.shape[-1]
         size = K.shape[-1]
         scale = 1 + K.abs().amax((-2, -1), keepdim=True)
         sign = torch.ones(size, dtype=K.dtype, device=K.device)
         sign[n:] = -1
-        reg = EPS_REG * scale * torch.diag_embed(sign.expand(K.shape[0], size))
+        reg = reg * scale * torch.diag_embed(sign.expand(K.shape[0], size))
         self.lu, self.piv, self.info = torch.linalg.lu_factor_ex(K + reg)
 
     def solve(self, rhs, adjoint=False, refine=4):
@@ -80,22 +80,37 @@ def bound_multipliers(d: R.Data, x, y, z, act_l, act_u):
     return torch.where(act_l, r, 0.0), torch.where(act_u, -r, 0.0)
 
 
-def polish(d: R.Data, point, eps_abs, eps_rel):
-    """The polished point where it is better, the :class:`Factors` of its active set, and the mask of use."""
+def residual(d: R.Data, act, x, y, z):
+    """``F(x, y, z)`` of the active-set system (the rows of :func:`kkt_matrix`)."""
+    act_g, act_l, act_u = act
+    r = R._mv(d.Q, x) + d.c + R._mv(d.A.mT, y) + R._mv(d.G.mT, z)
+    fixed = torch.where(act_l, x - d.lb, torch.where(act_u, x - d.ub, r))
+    return torch.cat([fixed, R._mv(d.A, x) - d.b, torch.where(act_g, R._mv(d.G, x) - d.h, z)], -1)
+
+
+def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-10, refine=10):
+    """Newton correction of ``point`` on its active set, kept where it meets the tolerances better.
+
+    The correction solves ``K Δ = −F`` with ``K + reg·diag(±1)`` factorized and refined against ``K``: a
+    proximal step, so that on a degenerate active set (``K`` singular: non-unique multipliers) it moves the
+    point as little as it must. ``d`` may be the equilibrated problem, ``back`` mapping its points to those of
+    ``original``, where the test is made. Returns the point (of ``d``) and the mask of the elements that took it.
+    """
+    back = back or (lambda *pt: pt)
+    original = d if original is None else original
     x, y, z, zl, zu = point
     n, p = x.shape[-1], y.shape[-1]
     act = active_sets(d, x, z, zl, zu)
-    factors = Factors(kkt_matrix(d, *act), *act)
-    sol = factors.solve(_rhs(d, *act))
-    px, py, pz = sol[..., :n], sol[..., n:n + p], sol[..., n + p:]
+    factors = Factors(kkt_matrix(d, *act), *act, reg=reg)
+    step = factors.solve(-residual(d, act, x, y, z.where(act[0], 0.0)), refine=refine)
+    px, py, pz = x + step[..., :n], y + step[..., n:n + p], z.where(act[0], 0.0) + step[..., n + p:]
     pzl, pzu = bound_multipliers(d, px, py, pz, act[1], act[2])
     new = (px, py, pz, pzl, pzu)
     signs_ok = (R.amin(pz.where(act[0], 0.0), 0.0) >= 0) & (R.amin(pzl, 0.0) >= 0) & (R.amin(pzu, 0.0) >= 0)
-    before = R.tolerance_ratio(R.measure(d, *point), eps_abs, eps_rel)
-    after = R.tolerance_ratio(R.measure(d, *new), eps_abs, eps_rel)
-    use = signs_ok & (after <= before) & (factors.info == 0) & torch.isfinite(sol).all(-1)
-    out = tuple(torch.where(use.unsqueeze(-1), a, b) for a, b in zip(new, point))
-    return out, factors, use
+    before = R.tolerance_ratio(R.measure(original, *back(*point)), eps_abs, eps_rel)
+    after = R.tolerance_ratio(R.measure(original, *back(*new)), eps_abs, eps_rel)
+    use = signs_ok & (after <= before) & (factors.info == 0) & torch.isfinite(step).all(-1)
+    return tuple(torch.where(use.unsqueeze(-1), a, b) for a, b in zip(new, point)), use
 
 
 def input_gradients(d: R.Data, factors: Factors, x, y, z, gx, gy, gz):

@@ -27,6 +27,8 @@ import torch
 
 from sciml.qp import _residuals as R
 
+#: the proximal regularization: its start and its floor (relative to the scale of Q, and absolute for δ)
+REG_START, REG_MIN = 1e-9, 1e-11
 #: fraction of the way to the boundary a step may go
 TAU = 0.995
 
@@ -49,6 +51,14 @@ class _System:
         n = P.shape[-1] - p
         reg = torch.cat([rho.expand(P.shape[0], n), -delta.expand(P.shape[0], p)], -1)
         self.lu, self.pivots, self.info = torch.linalg.lu_factor_ex(P + torch.diag_embed(reg))
+        for _ in range(3):  # a zero pivot: more regularization for those elements only
+            bad = (self.info > 0) | ~torch.isfinite(self.lu).all(-1).all(-1)
+            if not bool(bad.any()):
+                break
+            reg = torch.where(bad.unsqueeze(-1), reg * 1e4, reg)
+            lu, piv, info = torch.linalg.lu_factor_ex(P + torch.diag_embed(reg))
+            self.lu = torch.where(bad[:, None, None], lu, self.lu)
+            self.pivots, self.info = torch.where(bad[:, None], piv, self.pivots), torch.where(bad, info, self.info)
 
     def solve(self, rhs, refine=2):
         sol = torch.linalg.lu_solve(self.lu, self.pivots, rhs.unsqueeze(-1)).squeeze(-1)
@@ -76,8 +86,8 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
     hz, lbz, ubz = h.where(mG, 0.0), lb.where(ml, 0.0), ub.where(mu_, 0.0)
     fl, fu = ml.to(dt), mu_.to(dt)
     scale = 1.0 + Q.abs().amax((-2, -1)).clamp(min=0)
-    rho = (1e-9 * scale).unsqueeze(-1)
-    delta = torch.full_like(rho, 1e-9)
+    rho = (REG_START * scale).unsqueeze(-1)
+    delta = torch.full_like(rho, REG_START)
 
     def reduced(Wg, Wl, Wu):
         H = Q + G.mT @ (Wg.unsqueeze(-1) * G) + torch.diag_embed(Wl * fl + Wu * fu)
@@ -160,8 +170,8 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         s, sl, su = (s + a * ds).where(mG, 1.0), (sl + a * dsl).where(ml, 1.0), (su + a * dsu).where(mu_, 1.0)
         z, zl, zu = (z + a * dz).where(mG, 0.0), (zl + a * dzl).where(ml, 0.0), (zu + a * dzu).where(mu_, 0.0)
         cert.steps = back(dx, dy, dz, dzl, dzu)
-        rho = torch.where(running.unsqueeze(-1), (rho * 0.5).clamp(min=1e-11 * scale.unsqueeze(-1)), rho)
-        delta = torch.where(running.unsqueeze(-1), (delta * 0.5).clamp(min=1e-11), delta)
+        rho = torch.where(running.unsqueeze(-1), (rho * 0.5).clamp(min=REG_MIN * scale.unsqueeze(-1)), rho)
+        delta = torch.where(running.unsqueeze(-1), (delta * 0.5).clamp(min=REG_MIN), delta)
     status = torch.where(status == R.Code.RUNNING, R.Code.MAX_ITER, status)
     x, y, z, zl, zu = R.pick_best(best, (x, y, z, zl, zu), status)
     return x, y, z, zl, zu, status, nit, cert

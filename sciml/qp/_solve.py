@@ -21,7 +21,12 @@ from sciml.results import conclude
 _PUBLIC = {R.Code.SOLVED: QPStatus.OPTIMAL, R.Code.PRIMAL_INFEASIBLE: QPStatus.INFEASIBLE,
            R.Code.DUAL_INFEASIBLE: QPStatus.UNBOUNDED, R.Code.MAX_ITER: QPStatus.MAX_ITER,
            R.Code.NUMERICAL: QPStatus.NONFINITE}
+#: eigenvalues of Q down to −CONVEXITY_TOL · ‖Q‖₂ count as rounding of a semidefinite Q (the Maros–Meszaros
+#: problem VALUES, stored to 8 digits, has −1.2e-6)
+CONVEXITY_TOL = 1e-5
 OPTIMAL_MESSAGE = "optimal: the primal residual, the dual residual and the duality gap meet the tolerance"
+#: rounds of the active-set polish
+POLISH_ROUNDS = 2
 #: a result within this many times the tolerance is INACCURATE rather than a failure
 LOOSE = 1e3
 
@@ -79,7 +84,7 @@ def _ineq_inputs(Q, c, A, b, G, h, lb, ub, dtype, device):
 def _check_convex(Q):
     w = torch.linalg.eigvalsh(Q.detach())
     scale = w.abs().amax(-1).clamp(min=1.0)
-    bad = w[..., 0] < -1e-8 * scale
+    bad = w[..., 0] < -CONVEXITY_TOL * scale
     if bool(bad.any()):
         worst = float((w[..., 0] / scale).min())
         raise ValueError(f"Q is not positive semidefinite (smallest eigenvalue {worst:.3g} relative to ‖Q‖): the "
@@ -239,17 +244,21 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
         point = interior_point(scaled, eps_abs=eps_abs, eps_rel=eps_rel, max_iter=max_iter, warm=warm,
                                original=data, back=lambda *pt: unscale(factors, *pt))
         code, nit, cert = point[5], point[6], point[7]
-        point = unscale(factors, *point[:5])
-        if polish:
-            point, kkt, _ = _active.polish(data, point, eps_abs, eps_rel)
-        else:
-            act = _active.active_sets(data, point[0], point[2], point[3], point[4])
-            kkt = _active.Factors(_active.kkt_matrix(data, *act), *act)
+        point = point[:5]
+        for _ in range(POLISH_ROUNDS if polish else 0):
+            point, _ = _active.polish(scaled, point, eps_abs, eps_rel, back=lambda *pt: unscale(factors, *pt),
+                                      original=data)
+        point = unscale(factors, *point)
         meas = R.measure(data, *point)
         status = _classify(code, R.tolerance_ratio(meas, eps_abs, eps_rel))
         infeasible = (status == int(QPStatus.INFEASIBLE)) | (status == int(QPStatus.UNBOUNDED))
         point = tuple(t.masked_fill(infeasible.unsqueeze(-1), math.nan) for t in point)
-    x, lam, mu, mu_lb, mu_ub = _KKTFunction.apply(_Solution(point, kkt, ~infeasible), *flat)
+    if torch.is_grad_enabled() and any(t.requires_grad for t in flat):
+        act = _active.active_sets(data, point[0], point[2], point[3], point[4])
+        kkt = _active.Factors(_active.kkt_matrix(data, *act), *act)
+        x, lam, mu, mu_lb, mu_ub = _KKTFunction.apply(_Solution(point, kkt, ~infeasible), *flat)
+    else:
+        x, lam, mu, mu_lb, mu_ub = point
     x, lam, mu, mu_lb, mu_ub = (t.reshape(*batch, t.shape[-1]) for t in (x, lam, mu, mu_lb, mu_ub))
     Qb, cb = tensors[0], tensors[1]
     fun = 0.5 * (x * (Qb @ x.unsqueeze(-1)).squeeze(-1)).sum(-1) + (cb * x).sum(-1)
