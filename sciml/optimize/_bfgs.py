@@ -49,9 +49,9 @@ class BFGS(Method):
         d = -g if self.H is None else -(self.H @ g)
         if self.H is not None and float(g @ d) >= 0:  # lost positive definiteness to rounding: restart
             self.H, d = None, -g
-        # without curvature information: a step of length 1 in the largest coordinate (which does not depend on
+        # without curvature information: a step of length 1 (SciPy's first step, which does not depend on
         # the scale of f), or as long as the last step
-        first = 1.0 / float(g.abs().max()) if self._last is None else self._last / float(g.norm())
+        first = 1.0 / float(g.norm()) if self._last is None else self._last / float(g.norm())
         settled = self._settled(f)
         ls = self._search(objective, x, f, g, d, 1.0 if self.H is not None else first, settled)
         if not ls.ok and self.H is not None:  # a stale curvature estimate: retry along -g

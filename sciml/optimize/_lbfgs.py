@@ -56,7 +56,7 @@ class LBFGS(BFGS):
         self.gamma = 1.0
 
     def step(self, objective, x, f, g) -> Step:
-        first = 1.0 / float(g.abs().max()) if self._last is None else self._last / float(g.norm())
+        first = 1.0 / float(g.norm()) if self._last is None else self._last / float(g.norm())
         settled = self._settled(f)
         if self.pairs:
             d = -two_loop(g, list(self.pairs), self.gamma)

@@ -7,6 +7,7 @@ import warnings
 import torch
 
 from sciml._validation import as_tensor, check_bool, check_callable, check_int, check_real, resolve_dtype
+from sciml.optimize._batched import batched_x0, minimize_batched
 from sciml.optimize._bfgs import BFGS
 from sciml.optimize._bounds import as_box
 from sciml.optimize._driver import Run
@@ -55,7 +56,7 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
              ftol: float | None = None, max_iter: int | None = None, callback=None, escape: bool = True,
              max_escapes: int = 3, check_hessian: bool = True, curvature_tol: float | None = None,
              return_trajectory: bool | None = None, options: dict | None = None, dtype=None,
-             device=None, throw: bool = False, progress: bool = False) -> OptimizeResult:
+             device=None, throw: bool = False, progress: bool = False, batched: bool = False) -> OptimizeResult:
     r"""Minimize a scalar function of a vector, and say whether the answer is a verified local minimum.
 
     Iterates :math:`x_{k+1} = x_k + t_k d_k` until the gradient is small — :math:`\|\nabla f(x_k)\|_\infty \le`
@@ -120,6 +121,10 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
         result with ``success=False``.
     progress : bool
         Show a progress bar on stderr (iteration, ``f``, ``|grad f|_inf``, elapsed); off by default.
+    batched : bool
+        ``x0`` of shape ``(B, n)`` and ``fun: (B, n) -> (B,)``: ``B`` independent problems advanced together,
+        each with its own steps, convergence and status (:mod:`sciml.optimize._batched`; methods ``gd``,
+        ``adam``, ``newton``, ``bfgs``, ``l-bfgs``); the result's fields gain a leading ``B``.
 
     Returns
     -------
@@ -158,6 +163,21 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
     check_callable(callback, "callback", "intermediate_result -> None")
     throw, progress = check_bool(throw, "throw"), check_bool(progress, "progress")
     cls = method_class(method)
+    if check_bool(batched, "batched"):
+        for name, value in (("jac", jac), ("hess", hess), ("bounds", bounds), ("callback", callback)):
+            if value is not None:
+                raise ValueError(f"{name} is not supported with batched=True (autograd derivatives, no bounds); "
+                                 f"got {type(value).__name__}")
+        if args:
+            raise ValueError("args is not supported with batched=True; close over the extra arguments in fun")
+        xb, _ = batched_x0(x0, dtype, device)
+        rtol = _default_rtol(xb.dtype) if rtol is None else rtol
+        max_iter = (20_000 if cls.name in ("gd", "adam") else max(1000, 200 * xb.shape[1])) if max_iter is None \
+            else check_int(max_iter, "max_iter", low=0)
+        if not callable(fun):
+            raise TypeError(f"fun must be callable ((B, n) -> (B,)), got {type(fun).__name__}")
+        return minimize_batched(fun, xb, method=cls.name, options=options, gtol=gtol, rtol=rtol,
+                                max_iter=max_iter, check_hessian=check_hessian, throw=throw)
     solver = cls(options)
     x = _x0(x0, dtype, device)
     shape, z = x.shape, x.reshape(-1)

@@ -29,7 +29,7 @@ from sciml.optimize._method import Method, Option, Step
 
 TRUST = {
     "initial_radius": Option(1.0, doc="initial trust radius"),
-    "max_radius": Option(1000.0, doc="largest trust radius"),
+    "max_radius": Option(1e12, doc="largest trust radius"),
     "eta": Option(0.15, 0.0, 0.25, closed=(True, False), doc="smallest accepted ratio of actual to predicted decrease"),
     "max_trials": Option(60, 0.0, 10_000, integer=True, doc="most rejected trial steps per iteration"),
 }
@@ -77,24 +77,22 @@ def exact_step(H: torch.Tensor, g: torch.Tensor, radius: float) -> torch.Tensor:
         return float((a / (w + lam)).norm())
 
     lam_min = max(0.0, -float(w[0]))
-    if float(w[0]) > small and p_norm(0.0) <= radius:
+    if float(w[0]) > 0 and p_norm(0.0) <= radius:
         return -V @ (a / w)
     # the hard case: g has (almost) no component along the eigenvectors of the smallest eigenvalue
     near = (w - w[0]).abs() <= 10 * small
-    if float(a[~near].norm()) == 0 or (float(a[near].norm()) <= eps**0.5 * float(a.norm()) and
-                                       p_norm(lam_min + small) < radius):
-        lam = lam_min + small
-        coef = torch.where(near, torch.zeros_like(a), a / (w + lam))
+    lo = lam_min + max(small * eps, lam_min * eps, torch.finfo(H.dtype).tiny)
+    if float(a[near].norm()) <= eps**0.5 * float(a.norm()) and p_norm(lo) < radius:
+        coef = torch.where(near, torch.zeros_like(a), a / (w + lo))
         p = -V @ coef
         tau = math.sqrt(max(radius**2 - float(p @ p), 0.0))
         return p + tau * V[:, 0]
     # Newton's method on 1/|p(lam)| - 1/radius from a lam where |p(lam)| > radius
-    lo = lam_min + small
     lam = lo
     for _ in range(100):
         q = a / (w + lam)
         norm = float(q.norm())
-        if abs(norm - radius) <= 1e-10 * radius:
+        if abs(norm - radius) <= 0.1 * radius:  # SciPy's k_easy: the boundary to 10 %
             break
         dnorm = -float((q * q / (w + lam)).sum()) / norm  # d|p|/dlam
         step = -((1 / norm - 1 / radius) / (-dnorm / norm**2))
@@ -145,7 +143,7 @@ class _TrustRegion(Method):
 
 class TrustNCG(_TrustRegion):
     """Trust region with Steihaug's CG on Hessian-vector products. Options: ``initial_radius`` (1),
-    ``max_radius`` (1000), ``eta`` (0.15), ``max_trials`` (60), ``max_cg`` (``None``: ``2 n``)."""
+    ``max_radius`` (1e12), ``eta`` (0.15), ``max_trials`` (60), ``max_cg`` (``None``: ``2 n``)."""
 
     name = "trust-ncg"
     option_specs = {**TRUST, "max_cg": Option(None, 0.0, 1e9, integer=True, doc="most CG iterations per step")}
@@ -161,7 +159,7 @@ class TrustNCG(_TrustRegion):
 
 class TrustExact(_TrustRegion):
     """Trust region with the exact subproblem solution on the dense Hessian. Options: ``initial_radius`` (1),
-    ``max_radius`` (1000), ``eta`` (0.15), ``max_trials`` (60)."""
+    ``max_radius`` (1e12), ``eta`` (0.15), ``max_trials`` (60)."""
 
     name = "trust-exact"
     supports_bounds = True
