@@ -6,11 +6,17 @@ differentiable, plus spectra and dominant frequencies refined beyond the bin wid
 - Windows and trends: :func:`get_window`, :func:`detrend`.
 - Spectral densities (SciPy's names and conventions): :func:`periodogram`, :func:`welch`, :func:`csd`,
   :func:`coherence`, :func:`lombscargle` (uneven sampling).
+- Filtering (design with ``scipy.signal.butter(..., output="sos")`` etc.; application here, with SciPy's
+  initial conditions ``zi``): :func:`lfilter`, :func:`lfilter_zi`, :func:`filtfilt`, :func:`sosfilt`,
+  :func:`sosfilt_zi`, :func:`sosfiltfilt`, :func:`fftconvolve`.
 - Time–frequency: :func:`spectrogram`, :func:`stft`, :func:`istft`, :func:`check_COLA`, :func:`check_NOLA`.
 - Plots: :func:`plot_spectrum`, :func:`plot_spectrogram`, :func:`plot_psd` (``ax=None`` in, artists out).
 """
 
+from sciml.signal._convolve import fftconvolve
 from sciml.signal._detrend import detrend
+from sciml.signal._filtfilt import filtfilt, sosfilt, sosfilt_zi, sosfiltfilt
+from sciml.signal._lfilter import lfilter, lfilter_zi
 from sciml.signal._peaks import dominant_frequencies
 from sciml.signal._plotting import plot_spectrum
 from sciml.signal._psd import coherence, csd, periodogram, welch
@@ -31,12 +37,19 @@ __all__ = [
     "csd",
     "detrend",
     "dominant_frequencies",
+    "fftconvolve",
+    "filtfilt",
     "fit_sinusoids",
     "get_window",
     "istft",
+    "lfilter",
+    "lfilter_zi",
     "periodogram",
     "plot_spectrum",
     "spectrogram",
+    "sosfilt",
+    "sosfilt_zi",
+    "sosfiltfilt",
     "spectrum",
     "stft",
     "welch",

@@ -17,7 +17,9 @@ _BOUNDARIES = ("even", "odd", "constant", "zeros", None)
 
 def as_samples(x, name: str, axis) -> tuple[torch.Tensor, int]:
     """``x`` as a finite floating tensor with its ``axis`` moved last, and that axis as a non-negative index."""
-    x = as_tensor(x, name, nonempty=True)
+    x = as_tensor(x, name, nonempty=True, finite=False)
+    if not bool(torch.isfinite(x.sum())) and not bool(torch.isfinite(x).all()):  # one reduction, not a mask
+        raise ValueError(f"{name} contains NaN or infinite entries; clean the input first")
     if x.dim() == 0:
         raise ValueError(f"{name} must have at least one dimension (the samples), got a scalar")
     axis = check_axis(axis, x.dim())
