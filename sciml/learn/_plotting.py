@@ -94,8 +94,8 @@ def plot_decision_boundary(model, X, y=None, *, kind: str = "proba", resolution:
     level = 0.0 if kind == "margin" or (hasattr(model, "decision_function") and not hasattr(model, "predict_proba")) \
         else 0.5
     boundary = ax.contour(G0.numpy(), G1.numpy(), S, levels=[level], colors="k") if binary else None
-    points = ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), c=None if y is None else torch.as_tensor(y).cpu().numpy(),
-                        cmap="RdBu_r", edgecolors="k", s=15)
+    colours = {"color": "0.3"} if y is None else {"c": torch.as_tensor(y).cpu().numpy(), "cmap": "RdBu_r"}
+    points = ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), edgecolors="k", s=15, **colours)
     ax.set(xlabel="x₁", ylabel="x₂")
     return {"background": background, "boundary": boundary, "points": points}
 
@@ -256,9 +256,9 @@ def plot_latent(z, labels=None, *, ax=None):
     if z.dim() != 2 or z.shape[1] < 2:
         raise ValueError(f"z must be (n, k) codes with k >= 2, got shape {tuple(z.shape)}")
     ax = _axes(ax)
-    c = None if labels is None else torch.as_tensor(labels).cpu().numpy()
-    points = ax.scatter(z[:, 0].numpy(), z[:, 1].numpy(), c=c, cmap="tab10", s=4)
-    if c is not None:
+    colours = {} if labels is None else {"c": torch.as_tensor(labels).cpu().numpy(), "cmap": "tab10"}
+    points = ax.scatter(z[:, 0].numpy(), z[:, 1].numpy(), s=4, **colours)
+    if labels is not None:
         ax.figure.colorbar(points, ax=ax, label="class")
     ax.set(xlabel="z₁", ylabel="z₂")
     return points
