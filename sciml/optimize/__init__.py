@@ -1,7 +1,11 @@
 """Minimization that says whether its answer is a verified minimum.
 
-- :func:`minimize` — ``method="bfgs" | "newton" | "gd" | "momentum"`` with SciPy's calling conventions;
-  gradients and Hessians from :mod:`torch.func`.
+- :func:`minimize` — ``method=`` ``gd``, ``momentum``, ``nesterov``, ``adam``, ``rmsprop``, ``newton``, ``bfgs``,
+  ``l-bfgs``, ``l-bfgs-b``, ``newton-cg``, ``trust-ncg``, ``trust-exact`` (:data:`METHODS`) with SciPy's calling
+  conventions, ``bounds=``, ``jac="2-point" | "3-point" | "cs"`` for black boxes, relative tolerances, and
+  ``batched=True`` for ``B`` independent problems; gradients and Hessians from autograd.
+- :func:`compare`, :func:`plot_comparison` — several methods on one problem, loss curves and paths.
+- :func:`mgh_problems` — the Moré–Garbow–Hillstrom test set (:class:`MGHProblem`: ``fun``, ``x0``, ``f_star``).
 - :class:`OptimizeResult` — SciPy's fields plus ``second_order`` (``"verified"``, ``"failed"`` or
   ``"not checked"``), ``min_eigenvalue`` and the ``trajectory`` of iterates.
 - :class:`Status`, :class:`ConvergenceWarning`, :class:`SecondOrderWarning` — how a run that did not reach
@@ -12,11 +16,14 @@
   (:mod:`sciml.optimize._linesearch`) and the curvature check (:mod:`sciml.optimize._second_order`).
 """
 
+from sciml.optimize._batched import BATCHED_METHODS
 from sciml.optimize._bfgs import BFGS
+from sciml.optimize._compare import compare, plot_comparison
 from sciml.optimize._first_order import GradientDescent, Momentum
 from sciml.optimize._lbfgs import LBFGS
 from sciml.optimize._lbfgsb import LBFGSB
 from sciml.optimize._least_squares import LMResult, LMState, LMStatus, levenberg_marquardt
+from sciml.optimize._mgh import MGHProblem, mgh_problems
 from sciml.optimize._minimize import METHODS, minimize
 from sciml.optimize._newton import Newton
 from sciml.optimize._newton_cg import NewtonCG
@@ -26,6 +33,7 @@ from sciml.optimize._trust_region import TrustExact, TrustNCG
 from sciml.results import ConvergenceWarning
 
 __all__ = [
+    "BATCHED_METHODS",
     "BFGS",
     "LBFGS",
     "LBFGSB",
@@ -36,6 +44,7 @@ __all__ = [
     "LMResult",
     "LMState",
     "LMStatus",
+    "MGHProblem",
     "Momentum",
     "Nesterov",
     "Newton",
@@ -46,6 +55,9 @@ __all__ = [
     "Status",
     "TrustExact",
     "TrustNCG",
+    "compare",
     "levenberg_marquardt",
+    "mgh_problems",
     "minimize",
+    "plot_comparison",
 ]

@@ -117,7 +117,7 @@ def mgh_problems() -> list[MGHProblem]:
     >>> len(problems), problems[19].name, problems[19].n
     (35, 'Watson', 9)
     >>> p = problems[0]
-    >>> float(p.fun(p.start())), p.f_star
+    >>> round(float(p.fun(p.start())), 12), p.f_star
     (24.2, 0.0)
 
     References
