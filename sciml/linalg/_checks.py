@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from sciml._validation import as_tensor
 
 
@@ -13,4 +15,24 @@ def as_square(A, name: str = "A", *, dtype=None, device=None):
                          f"got shape {tuple(A.shape)}")
     if A.shape[-1] == 0:
         raise ValueError(f"{name} is 0×0 (shape {tuple(A.shape)}); pass a matrix with at least one entry")
+    return A
+
+
+def check_hermitian(A, name: str = "A", *, what: str = "symmetric (Hermitian)", fix: str = "", conjugate=True):
+    """Raise unless ``A`` equals its (conjugate) transpose to within :math:`10^3\\varepsilon\\max(1, |a_{ij}|)`."""
+    other = A.mH if conjugate else A.mT
+    scale = float(A.detach().abs().amax().clamp_min(1.0))
+    gap = float((A.detach() - other.detach()).abs().amax())
+    if not gap <= scale * 1e3 * torch.finfo(A.dtype).eps:
+        raise ValueError(f"{name} must be {what}, but |{name} - {name}ᴴ| reaches {gap:.3g}{fix}")
+
+
+def as_matrix(A, name: str = "A", *, dtype=None, device=None):
+    """``A`` as a tensor of shape (..., m, n) with at least one entry."""
+    A = as_tensor(A, name, dtype=dtype, device=device)
+    if A.dim() < 2:
+        raise ValueError(f"{name} must be a matrix (or a batch of them) of shape (..., m, n), got shape "
+                         f"{tuple(A.shape)}")
+    if A.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(A.shape)}); pass a matrix with at least one entry")
     return A

@@ -7,12 +7,16 @@ import warnings
 
 import torch
 
-from sciml._validation import as_tensor
-from sciml.linalg._checks import as_square
+from sciml._validation import as_tensor, check_choice
+from sciml.linalg import _guard
+from sciml.linalg._checks import as_square, check_hermitian
+
+#: SciPy's names for the structure ``solve`` may assume
+ASSUME_A = ("gen", "sym", "her", "pos")
 
 
 class SingularMatrixError(ValueError):
-    """The matrix is singular to working precision; the system has no unique solution."""
+    """The matrix is exactly singular (a zero pivot): the system has no unique solution."""
 
 
 class IllConditionedWarning(RuntimeWarning):
@@ -67,19 +71,18 @@ def cond(A, p=None) -> torch.Tensor:
     return torch.linalg.cond(A, p)
 
 
-def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, iters: int = 4) -> torch.Tensor:
-    """Reciprocal 1-norm condition number from an LU factorization, by Hager's estimator of ‖A⁻¹‖₁.
-
-    O(n²) per iteration (LAPACK's ``gecon`` idea): a few triangular solves instead of an SVD.
-    """
-    n = LU.shape[-1]
-    x = torch.full((*LU.shape[:-2], n, 1), 1.0 / n, dtype=LU.dtype, device=LU.device)
-    est = torch.zeros(LU.shape[:-2], dtype=LU.real.dtype if LU.is_complex() else LU.dtype, device=LU.device)
+def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4) -> torch.Tensor:
+    r"""Reciprocal 1-norm condition number :math:`1/(\|A\|_1 \|A^{-1}\|_1)` by Hager's estimator of
+    :math:`\|A^{-1}\|_1`, from ``solve(X, adjoint)`` (:math:`A^{-1}X` or :math:`A^{-H}X`); ``like`` is
+    (..., n, n). O(n²) per iteration (LAPACK's ``gecon`` idea): a few solves instead of an SVD."""
+    n = like.shape[-1]
+    x = torch.full((*like.shape[:-2], n, 1), 1.0 / n, dtype=like.dtype, device=like.device)
+    est = torch.zeros(like.shape[:-2], dtype=like.real.dtype if like.is_complex() else like.dtype, device=like.device)
     j_old = None
     for _ in range(iters):
-        y = torch.linalg.lu_solve(LU, pivots, x)
+        y = solve(x, False)
         est = torch.maximum(est, y.abs().sum((-2, -1)))
-        z = torch.linalg.lu_solve(LU, pivots, torch.sgn(y), adjoint=True)
+        z = solve(torch.sgn(y), True)
         j = z.abs().argmax(-2, keepdim=True)
         if j_old is not None and torch.equal(j, j_old):  # the estimate cannot grow any more
             break
@@ -88,41 +91,89 @@ def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, iters: i
     return 1.0 / (norm1 * inv_norm)
 
 
+def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, iters: int = 4) -> torch.Tensor:
+    """Reciprocal 1-norm condition number from an LU factorization (see :func:`_hager`)."""
+    return _hager(lambda X, adjoint: _guard.lu_solve(LU, pivots, X, adjoint=adjoint), norm1, LU, iters)
+
+
+def _judge(rcond: torch.Tensor, A: torch.Tensor, name: str, *, stacklevel: int = 4):
+    r"""Raise for exactly singular (:math:`r = 0`), warn for ill-conditioned (:math:`r < \sqrt\varepsilon`)."""
+    eps = torch.finfo(A.dtype).eps
+    worst = float(rcond.min()) if rcond.numel() else 1.0
+    if not worst > 0:
+        raise SingularMatrixError(
+            f"{name} is singular (a zero pivot: reciprocal condition number {worst:.3g}); "
+            "use sciml.linalg.lstsq for least squares or regularize the system"
+        )
+    if worst < eps**0.5:
+        lost = "no digit of the solution may be correct" if worst <= eps * A.shape[-1] else \
+            f"expect to lose about {-math.log10(worst):.0f} digits"
+        warnings.warn(
+            f"{name} is ill-conditioned (reciprocal condition number {worst:.3g}); {lost}",
+            IllConditionedWarning,
+            stacklevel=stacklevel,
+        )
+
+
 def _factor(A: torch.Tensor, name: str = "A"):
-    """LU-factorize ``A``; raise for singular, warn for ill-conditioned matrices."""
-    LU, pivots, info = torch.linalg.lu_factor_ex(A)
+    """LU-factorize ``A`` (safely for large batches); raise for singular, warn for ill-conditioned matrices."""
+    LU, pivots, info = _guard.lu_factor(A)
     with torch.no_grad():
         if bool((info > 0).any()):
             rcond = torch.zeros(())
         else:
             rcond = _rcond(LU.detach(), pivots, torch.linalg.matrix_norm(A.detach(), ord=1))
-    eps = torch.finfo(A.dtype).eps
-    worst = float(rcond.min()) if rcond.numel() else 1.0
-    if not worst > eps * A.shape[-1]:
-        raise SingularMatrixError(
-            f"{name} is singular to working precision (reciprocal condition number {worst:.3g}); "
-            "use torch.linalg.lstsq for least squares or regularize the system"
-        )
-    if worst < eps**0.5:
-        warnings.warn(
-            f"{name} is ill-conditioned (reciprocal condition number {worst:.3g}); expect to lose "
-            f"about {-math.log10(worst):.0f} digits",
-            IllConditionedWarning,
-            stacklevel=3,
-        )
+    _judge(rcond, A, name)
     return LU, pivots
 
 
-def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
+def _symmetric_solver(A: torch.Tensor, assume_a: str, name: str = "A"):
+    """A solver ``(X, adjoint) -> A⁻¹X`` from Cholesky (``pos``) or LDLᵀ (``sym``/``her``), checked."""
+    hermitian = assume_a != "sym" or not A.is_complex()
+    kind = {"pos": "symmetric (Hermitian) positive definite", "sym": "symmetric",
+            "her": "Hermitian"}[assume_a]
+    check_hermitian(A, name, what=f"{kind} for assume_a={assume_a!r}", conjugate=hermitian,
+                    fix="; use assume_a='gen' for general matrices")
+    if assume_a == "pos":
+        L, info = torch.linalg.cholesky_ex(A)
+        if bool((info > 0).any()):
+            raise ValueError(f"{name} is not positive definite (Cholesky failed at column {int(info.max())}), as "
+                             "assume_a='pos' needs; use assume_a='sym' for symmetric indefinite matrices")
+        return lambda X, adjoint: torch.cholesky_solve(X, L)
+    LD, pivots, info = torch.linalg.ldl_factor_ex(A.detach(), hermitian=hermitian)
+    if bool((info > 0).any()):
+        raise SingularMatrixError(f"{name} is singular (a zero pivot in its LDLᵀ "
+                                  "factorization); use sciml.linalg.lstsq or regularize the system")
+
+    def ldl(X, adjoint):
+        if adjoint and not hermitian:  # complex symmetric: A^H = conj(A)
+            return torch.linalg.ldl_solve(LD, pivots, X.conj(), hermitian=False).conj()
+        return torch.linalg.ldl_solve(LD, pivots, X, hermitian=hermitian)
+
+    return ldl
+
+
+def _expand(batch, *tensors):
+    return [t.expand(*batch, *t.shape[-2:]) for t in tensors]
+
+
+def solve(A, b, *, assume_a: str = "gen", dtype=None, device=None) -> torch.Tensor:
     r"""Solve the linear system ``A x = b`` for a square, non-singular ``A`` (batched, differentiable).
 
     .. math:: A x = b, \qquad x = A^{-1} b = U^{-1} L^{-1} P^\top b,
 
-    by LU factorization with partial pivoting, :math:`A = P L U`. The reciprocal condition number
+    by LU factorization with partial pivoting, :math:`A = P L U` (``assume_a="gen"``), by Cholesky
+    :math:`A = L L^{\mathsf H}` (``"pos"``) or by Bunch–Kaufman :math:`A = L D L^{\mathsf T}` (``"sym"``,
+    ``"her"``), SciPy's names. Batches of matrices of size 128 and more are LU-factored one matrix at a time,
+    and every solve of a batch whose normwise backward error
+    :math:`\|b - A x\|_\infty / (\|A\|_\infty \|x\|_\infty + \|b\|_\infty)` exceeds :math:`10 n
+    \varepsilon` is recomputed unbatched: torch's threaded batched LU can return wrong answers
+    (pytorch#142815). The reciprocal condition number
     :math:`r = 1 / (\|A\|_1 \|A^{-1}\|_1)` is estimated from the factors (Hager's estimator of
     :math:`\|A^{-1}\|_1`, as LAPACK's ``gecon`` does, in :math:`O(n^2)`) and judged against the machine
-    epsilon :math:`\varepsilon` of the dtype: :math:`r \le n\varepsilon` is singular,
-    :math:`r < \sqrt{\varepsilon}` ill-conditioned.
+    epsilon :math:`\varepsilon` of the dtype: :math:`r < \sqrt{\varepsilon}` is ill-conditioned (a warning;
+    :math:`r \le n\varepsilon` says no digit may be correct), as ``scipy.linalg.solve`` does; only an exactly
+    singular matrix (a zero pivot) is refused.
 
     Parameters
     ----------
@@ -130,6 +181,10 @@ def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
         Square coefficient matrices; leading dimensions are a batch and broadcast against ``b``'s.
     b : (..., n) or (..., n, k) tensor-like
         Right-hand sides: a vector gives a vector solution, a matrix one solution per column.
+    assume_a : {"gen", "sym", "her", "pos"}
+        The structure of ``A``: general (LU), symmetric or Hermitian (LDLᵀ; LU when gradients are needed,
+        as torch has no derivative of ``ldl_solve``), Hermitian positive definite (Cholesky). A matrix that is
+        not what is assumed is refused.
     dtype : torch.dtype, optional
         Default ``A``'s (float64 for lists and arrays); ``b`` is cast to it.
     device : torch.device or str, optional
@@ -143,9 +198,10 @@ def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
     Raises
     ------
     SingularMatrixError
-        ``A`` is singular to working precision (:math:`r \le n\varepsilon`).
+        ``A`` is exactly singular (a zero pivot).
     ValueError
-        ``A`` is not square, or ``b`` has the wrong number of rows.
+        ``A`` is not square, ``b`` has the wrong number of rows, or ``A`` is not symmetric (Hermitian, positive
+        definite) as ``assume_a`` says.
 
     Warns
     -----
@@ -169,7 +225,10 @@ def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
     >>> x = solve([[3.0, 1.0], [1.0, 2.0]], [[9.0, 1.0], [8.0, 0.0]])   # two right-hand sides
     >>> torch.round(x, decimals=6).tolist()
     [[2.0, 0.4], [3.0, -0.2]]
+    >>> torch.round(solve([[4.0, 2.0], [2.0, 3.0]], [2.0, 1.0], assume_a="pos"), decimals=6).tolist()
+    [0.5, 0.0]
     """
+    assume_a = check_choice(assume_a, "assume_a", ASSUME_A)
     A = as_square(A, dtype=dtype, device=device)
     b = as_tensor(b, "b", dtype=A.dtype, device=A.device)
     n = A.shape[-1]
@@ -179,13 +238,24 @@ def solve(A, b, *, dtype=None, device=None) -> torch.Tensor:
     vector = b.dim() == 1 or (b.dim() == A.dim() - 1 and b.shape[-1] == n)
     if (vector and b.shape[-1] != n) or (not vector and b.shape[-2] != n):
         raise ValueError(f"b must have {n} rows to match A of shape {tuple(A.shape)}, got shape {tuple(b.shape)}")
-    LU, pivots = _factor(A)
     rhs = b.unsqueeze(-1) if vector else b
-    if rhs.shape[:-2] != LU.shape[:-2]:
-        batch = torch.broadcast_shapes(rhs.shape[:-2], LU.shape[:-2])
-        LU, pivots = LU.expand(*batch, n, n), pivots.expand(*batch, n)
-        rhs = rhs.expand(*batch, *rhs.shape[-2:])
-    x = torch.linalg.lu_solve(LU, pivots, rhs)
+    batch = torch.broadcast_shapes(rhs.shape[:-2], A.shape[:-2])
+    if assume_a == "pos" or (assume_a != "gen" and not (A.requires_grad or b.requires_grad)):
+        solver = _symmetric_solver(A, assume_a)
+        with torch.no_grad():
+            _judge(_hager(solver, torch.linalg.matrix_norm(A.detach(), ord=1), A), A, "A", stacklevel=3)
+        A_b, rhs = _expand(batch, A, rhs)
+        x = solver(rhs, False) if assume_a == "pos" else solver(rhs.contiguous(), False)
+    else:
+        if assume_a != "gen":
+            check_hermitian(A, "A", what=f"{'Hermitian' if assume_a == 'her' else 'symmetric'} for "
+                            f"assume_a={assume_a!r}", conjugate=assume_a == "her" or not A.is_complex(),
+                            fix="; use assume_a='gen' for general matrices")
+        LU, pivots = _factor(A)
+        if batch != LU.shape[:-2]:
+            LU, pivots = LU.expand(*batch, n, n), pivots.expand(*batch, n)
+        A_b, rhs = _expand(batch, A, rhs)
+        x = _guard.recheck(A_b, _guard.lu_solve(LU, pivots, rhs), rhs)
     return x.squeeze(-1) if vector else x
 
 
@@ -215,7 +285,7 @@ def inv(A, *, dtype=None, device=None) -> torch.Tensor:
     Raises
     ------
     SingularMatrixError
-        ``A`` is singular to working precision.
+        ``A`` is exactly singular (a zero pivot).
     ValueError
         ``A`` is not a square matrix or a batch of them.
 
@@ -238,9 +308,9 @@ def inv(A, *, dtype=None, device=None) -> torch.Tensor:
     >>> inv([[1.0, 2.0], [2.0, 4.0]])  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ...
-    SingularMatrixError: A is singular to working precision (reciprocal condition number 0); ...
+    SingularMatrixError: A is singular (a zero pivot: reciprocal condition number 0); ...
     """
     A = as_square(A, dtype=dtype, device=device)
     LU, pivots = _factor(A)
     eye = torch.eye(A.shape[-1], dtype=A.dtype, device=A.device).expand_as(A)
-    return torch.linalg.lu_solve(LU, pivots, eye)
+    return _guard.recheck(A, _guard.lu_solve(LU, pivots, eye), eye)
