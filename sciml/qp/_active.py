@@ -103,7 +103,8 @@ def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-
     act = active_sets(d, x, z, zl, zu)
     factors = Factors(kkt_matrix(d, *act), *act, reg=reg)
     step = factors.solve(-residual(d, act, x, y, z.where(act[0], 0.0)), refine=refine)
-    px, py, pz = x + step[..., :n], y + step[..., n:n + p], z.where(act[0], 0.0) + step[..., n + p:]
+    px, py = x + step[..., :n], y + step[..., n:n + p]
+    pz = (z + step[..., n + p:]).where(act[0], 0.0)
     pzl, pzu = bound_multipliers(d, px, py, pz, act[1], act[2])
     new = (px, py, pz, pzl, pzu)
     signs_ok = (R.amin(pz.where(act[0], 0.0), 0.0) >= 0) & (R.amin(pzl, 0.0) >= 0) & (R.amin(pzu, 0.0) >= 0)

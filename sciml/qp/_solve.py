@@ -24,7 +24,14 @@ _PUBLIC = {R.Code.SOLVED: QPStatus.OPTIMAL, R.Code.PRIMAL_INFEASIBLE: QPStatus.I
 #: eigenvalues of Q down to −CONVEXITY_TOL · ‖Q‖₂ count as rounding of a semidefinite Q (the Maros–Meszaros
 #: problem VALUES, stored to 8 digits, has −1.2e-6)
 CONVEXITY_TOL = 1e-5
-OPTIMAL_MESSAGE = "optimal: the primal residual, the dual residual and the duality gap meet the tolerance"
+#: what the statuses of the interior-point path mean (the others: :data:`sciml.qp._equality.MESSAGES`)
+MESSAGES = {
+    "OPTIMAL": "optimal: the primal residual, the dual residual and the duality gap meet the tolerance",
+    "INFEASIBLE": "primal infeasible: no x satisfies the constraints; result.certificate holds a checked Farkas "
+                  "ray (λ, μ, μ_lb, μ_ub); x and the multipliers are NaN; check A, b, G, h, lb, ub",
+    "UNBOUNDED": "unbounded (dual infeasible): the objective decreases without bound on the feasible set along the checked "
+                 "ray result.certificate[..., :n]; x and the multipliers are NaN; add constraints or curvature",
+}
 #: rounds of the active-set polish
 POLISH_ROUNDS = 2
 #: a result within this many times the tolerance is INACCURATE rather than a failure
@@ -268,7 +275,7 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
     status = status.reshape(batch)
     present = set(status.reshape(-1).tolist())
     worst = max((s for s in SEVERITY if int(s) in present), key=SEVERITY.index, default=QPStatus.OPTIMAL)
-    message = OPTIMAL_MESSAGE if worst == QPStatus.OPTIMAL else worst.hint
+    message = MESSAGES.get(worst.name, worst.hint)
     if batch and worst != QPStatus.OPTIMAL:
         message = f"{int((status == worst).sum())} of {status.numel()} problems have status {int(worst)} " \
                   f"({worst.name}): {message}"
