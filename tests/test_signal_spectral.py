@@ -133,8 +133,8 @@ def test_stft_istft(data, nperseg, noverlap, nfft, boundary, padded, scaling):
     close(t, tr, 0)
     close(z, zr)
     if boundary is not None and padded:  # what istft inverts (it removes the extension)
-        tt, x = signal.istft(z, **kw)
-        ttr, xr = scipy.signal.istft(zr, **kw)
+        _tt, x = signal.istft(z, **kw)
+        _ttr, xr = scipy.signal.istft(zr, **kw)
         close(x, xr)
         close(x[..., :data.shape[-1]], data)
 
@@ -201,7 +201,7 @@ def test_gradcheck():
 
 def test_white_noise_level(generator):
     x = 0.5 * torch.randn(16, 50_000, generator=generator, dtype=torch.float64)
-    f, p = signal.welch(x, fs=200.0, nperseg=512)
+    _f, p = signal.welch(x, fs=200.0, nperseg=512)
     level = 2 * 0.25 / 200.0  # one-sided density 2σ²/fs
     assert abs(float(p[:, 1:-1].mean()) / level - 1) < 0.01
 
@@ -240,6 +240,6 @@ def test_bad_input(call, error, match):
 
 def test_nperseg_longer_than_signal_warns_as_scipy():
     with pytest.warns(signal.SpectralWarning, match="nperseg"):
-        f, p = signal.welch(np.ones(100) + np.arange(100.0), nperseg=256)
+        _f, p = signal.welch(np.ones(100) + np.arange(100.0), nperseg=256)
     with pytest.warns(UserWarning):
         close(p, scipy.signal.welch(np.ones(100) + np.arange(100.0), nperseg=256)[1])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from sciml._validation import as_tensor, check_choice, check_int
@@ -89,7 +91,7 @@ def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=False) -> torch.T
     if x.dim() == 0:
         raise ValueError("data must have at least one dimension, got a scalar")
     axis = check_axis(axis, x.dim())
-    type = check_choice(type, "type", _TYPES + ("l", "c"))
+    type = check_choice(type, "type", (*_TYPES, "l", "c"))
     x = x.movedim(axis, -1)
     n = x.shape[-1]
     if type in ("constant", "c"):
@@ -98,7 +100,7 @@ def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=False) -> torch.T
     for b in bps:
         check_int(b, "bp", low=0, high=n)
     edges = sorted(set([0, *(int(b) for b in bps), n]))
-    pieces = [line_residual(x[..., lo:hi]) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
+    pieces = [line_residual(x[..., lo:hi]) for lo, hi in itertools.pairwise(edges) if hi > lo]
     return torch.cat(pieces, -1).movedim(-1, axis)
 
 

@@ -299,7 +299,7 @@ def _overlap_sums(window, nperseg, noverlap, power: int) -> np.ndarray:
     return sums.numpy()
 
 
-def check_COLA(window, nperseg, noverlap, tol=1e-10) -> bool:  # noqa: N802 (SciPy's name)
+def check_COLA(window, nperseg, noverlap, tol=1e-10) -> bool:
     r"""Whether the window's shifted copies add to a constant: :math:`\sum_j w_{n - jH} = C` for all n.
 
     The constant overlap-add (COLA) condition, under which an unmodified STFT overlap-adds back to the signal
@@ -340,7 +340,7 @@ def check_COLA(window, nperseg, noverlap, tol=1e-10) -> bool:  # noqa: N802 (Sci
     return bool(np.max(np.abs(sums - np.median(sums))) < tol)
 
 
-def check_NOLA(window, nperseg, noverlap, tol=1e-10) -> bool:  # noqa: N802 (SciPy's name)
+def check_NOLA(window, nperseg, noverlap, tol=1e-10) -> bool:
     r"""Whether the squared window's shifted copies never vanish: :math:`\sum_j w^2_{n - jH} > \text{tol}`.
 
     The nonzero overlap-add (NOLA) condition, under which :func:`istft` inverts :func:`stft` exactly.
