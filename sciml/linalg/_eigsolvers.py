@@ -146,23 +146,25 @@ def eigsh(A, k: int = 6, *, which: str = "LM", v0=None, ncv: int | None = None, 
         v = as_tensor(v0, "v0", dtype=op.dtype, device=op.device)
         if v.shape != (n,) or not bool(v.any()):
             raise ValueError(f"v0 must be a non-zero vector of {n} entries, got shape {tuple(v.shape)}")
-    V = (v / torch.linalg.vector_norm(v)).unsqueeze(-1)
-    W = op.matvec(V[:, 0]).unsqueeze(-1)
-    nmatvec, history = 1, []
+    V = torch.zeros(n, ncv, dtype=op.dtype, device=op.device)  # the basis, then A times it
+    W = torch.zeros_like(V)
+    V[:, 0] = v / torch.linalg.vector_norm(v)
+    W[:, 0] = op.matvec(V[:, 0])
+    j, nmatvec, history = 1, 1, []
     status, nit = KrylovStatus.MAX_ITER, maxiter
     for restart in range(maxiter + 1):
-        while V.shape[1] < ncv:
-            w = _orthogonalize(W[:, -1], V)
+        while j < ncv:
+            w = _orthogonalize(W[:, j - 1], V[:, :j])
             beta = torch.linalg.vector_norm(w)
             if not bool(torch.isfinite(beta)):
                 return _result(torch.full((k,), torch.nan, dtype=W.real.dtype), V[:, :k], KrylovStatus.NONFINITE,
                                restart, nmatvec, history or [torch.full((k,), torch.nan)], throw)
-            scale = torch.linalg.vector_norm(W[:, -1])
-            if beta <= 1e3 * eps * scale:  # an invariant subspace: continue with a fresh direction
-                w = _orthogonalize(torch.randn(n, dtype=op.dtype, generator=generator).to(op.device), V)
+            if beta <= 1e3 * eps * torch.linalg.vector_norm(W[:, j - 1]):  # invariant subspace: a fresh direction
+                w = _orthogonalize(torch.randn(n, dtype=op.dtype, generator=generator).to(op.device), V[:, :j])
                 beta = torch.linalg.vector_norm(w)
-            V = torch.cat([V, (w / beta).unsqueeze(-1)], -1)
-            W = torch.cat([W, op.matvec(V[:, -1]).unsqueeze(-1)], -1)
+            V[:, j] = w / beta
+            W[:, j] = op.matvec(V[:, j])
+            j += 1
             nmatvec += 1
         T = V.mH @ W
         theta, Y = torch.linalg.eigh((T + T.mH) / 2)
@@ -179,10 +181,10 @@ def eigsh(A, k: int = 6, *, which: str = "LM", v0=None, ncv: int | None = None, 
         keep = min(ncv - 1, k + (ncv - k) // 2)
         sel = _pick(theta, keep, which)
         f = _orthogonalize(W[:, -1], V)
-        f = f / torch.linalg.vector_norm(f)
-        V = torch.cat([V @ Y[:, sel], f.unsqueeze(-1)], -1)
-        W = torch.cat([W @ Y[:, sel], op.matvec(f).unsqueeze(-1)], -1)
-        nmatvec += 1
+        V[:, :keep], W[:, :keep] = V @ Y[:, sel], W @ Y[:, sel]
+        V[:, keep] = f / torch.linalg.vector_norm(f)
+        W[:, keep] = op.matvec(V[:, keep])
+        j, nmatvec = keep + 1, nmatvec + 1
     return _result(theta[idx], X, status, nit, nmatvec, history, throw)
 
 
