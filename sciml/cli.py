@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_solve)
 
     add_parsers(sub)  # verify, verify-corpus
+    from sciml._train_cli import add_parser as add_train_parser
+    add_train_parser(sub)  # train
     return parser
 
 

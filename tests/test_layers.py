@@ -41,7 +41,8 @@ LAYERS = {  # the first component under sciml → its layer
     "calculus": CAPABILITY, "optimize": CAPABILITY, "linalg": CAPABILITY, "qp": CAPABILITY,
     "signal": CAPABILITY, "pinn": CAPABILITY, "learn": CAPABILITY,
     "problems": CATALOG,
-    "cli": CLI, "report": CLI, "_record": CLI, "__main__": CLI,
+    "cli": CLI, "report": CLI, "_report_html": CLI, "_record": CLI, "__main__": CLI,
+    "_train_cli": CLI,
 }
 
 
