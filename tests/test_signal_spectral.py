@@ -13,6 +13,11 @@ from sciml import signal
 RTOL = 1e-12
 
 
+def sampled(grid, every):
+    """The whole grid, every ``every``-th case in the default run and the rest marked slow."""
+    return [case if i % every == 0 else pytest.param(*case, marks=pytest.mark.slow) for i, case in enumerate(grid)]
+
+
 def close(got, want, rtol=RTOL):
     """Agreement relative to the largest magnitude of the reference (entries near zero are rounding)."""
     got = got.detach().cpu().numpy() if isinstance(got, torch.Tensor) else np.asarray(got)
@@ -46,7 +51,7 @@ GRID = list(itertools.product([64, 65], [None, 0, "max"], [None, 131], ["constan
                               ["density", "spectrum"], [True, False]))
 
 
-@pytest.mark.parametrize("nperseg, noverlap, nfft, detrend, scaling, onesided", GRID)
+@pytest.mark.parametrize("nperseg, noverlap, nfft, detrend, scaling, onesided", sampled(GRID, 7))
 def test_welch_csd_grid(data, nperseg, noverlap, nfft, detrend, scaling, onesided):
     noverlap = nperseg - 1 if noverlap == "max" else noverlap
     kw = dict(fs=50.0, nperseg=nperseg, noverlap=noverlap, nfft=nfft, detrend=detrend, scaling=scaling,
@@ -124,7 +129,7 @@ STFT_GRID = list(itertools.product([64, 65], [None, 63, 16], [None, 128], ["zero
                                    [True, False], ["spectrum", "psd"]))
 
 
-@pytest.mark.parametrize("nperseg, noverlap, nfft, boundary, padded, scaling", STFT_GRID)
+@pytest.mark.parametrize("nperseg, noverlap, nfft, boundary, padded, scaling", sampled(STFT_GRID, 7))
 def test_stft_istft(data, nperseg, noverlap, nfft, boundary, padded, scaling):
     kw = dict(fs=4.0, nperseg=nperseg, noverlap=noverlap, nfft=nfft, scaling=scaling)
     f, t, z = signal.stft(torch.from_numpy(data), boundary=boundary, padded=padded, **kw)
