@@ -299,7 +299,7 @@ class Spec:
         where, entry = self._where(key), value
         if isinstance(value, dict) and index:
             where = self._where(f"{key}.{index}")
-        elif isinstance(value, list) and len(value) > 1 and index.isdigit() and int(index) < len(value):
+        elif isinstance(value, list) and len(value) > 1 and index.isdecimal() and int(index) < len(value):
             entry = value[int(index)]
             if repr(entry) not in rest:  # say which entry, unless the message quotes it
                 where += f" (entry {int(index) + 1} of {len(value)})"
