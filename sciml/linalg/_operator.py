@@ -11,6 +11,7 @@ Hessian-vector product per ``matvec``, the Hessian never formed), and composes: 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -187,11 +188,13 @@ def aslinearoperator(A, *, shape=None, dtype=None, device=None) -> LinearOperato
         return A
     if hasattr(A, "tocsr") and hasattr(A, "nnz"):  # scipy.sparse
         A = A.tocsr()
-        A = torch.sparse_csr_tensor(torch.from_numpy(A.indptr.astype(np.int64)),
-                                    torch.from_numpy(A.indices.astype(np.int64)),
-                                    torch.from_numpy(np.asarray(A.data, dtype=np.complex128 if
-                                                                np.iscomplexobj(A.data) else np.float64)),
-                                    size=A.shape)
+        with warnings.catch_warnings():  # "CSR support is in beta": what sciml uses of it is tested
+            warnings.simplefilter("ignore", UserWarning)
+            A = torch.sparse_csr_tensor(torch.from_numpy(A.indptr.astype(np.int64)),
+                                        torch.from_numpy(A.indices.astype(np.int64)),
+                                        torch.from_numpy(np.asarray(A.data, dtype=np.complex128 if
+                                                                    np.iscomplexobj(A.data) else np.float64)),
+                                        size=A.shape, check_invariants=False)
     if isinstance(A, torch.Tensor) and A.layout != torch.strided:
         A = A.to(dtype=dtype or (A.dtype if A.dtype.is_floating_point or A.dtype.is_complex else DEFAULT_DTYPE),
                  device=device or A.device)
