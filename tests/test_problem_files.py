@@ -48,6 +48,12 @@ FILES = {
     "an unknown key near nothing lists the keys": (
         _SIGNAL + 't = { start = 0, stop = 1, num = 100, step = 0.01 }\n' + _SCIPY,
         "unknown key 't.step' (the keys here are num, start, stop)"),
+    "a misspelt key of sampled data": (
+        _EQ + 'conditions = ["y(0) = 0"]\n[data]\nsolution = "sin(x)"\nn = 10\nnoice = 0.1\nseed = 1\n' + _SCIPY,
+        "unknown key 'data.noice'; did you mean 'noise'?"),
+    "a misspelt key of observed data": (
+        _EQ + 'conditions = ["y(0) = 0"]\n[data]\nx = [1]\nyy = [1]\n' + _SCIPY,
+        "unknown key 'data.yy' (the keys here are u, x)"),
     "an equation that does not parse": (
         _BVP + 'equation = "y\'\' + y = (0"\nconditions = ["y(0) = 0", "y(2) = 1"]\n' + _SCIPY,
         "key 'equation' = \"y'' + y = (0\": SymPy cannot parse ' (0' (SyntaxError: '(' was never closed)"),

@@ -250,6 +250,10 @@ def _data(spec) -> dict | None:
     if set(data.data) == {"solution", "n", "noise", "seed"}:
         return {"solution": data.str("solution"), "n": data.int("n", low=1), "noise": data.number("noise", low=0),
                 "seed": data.int("seed", low=0)}
+    stray = sorted(set(data.data) - {"x", "u", "solution", "n", "noise", "seed"})
+    if stray:  # a misspelt key: 'noice'
+        raise data.unknown_key(stray[0], {"x", "u"} if {"x", "u"} & set(data.data) else {"solution", "n", "noise",
+                                                                                           "seed"})
     raise spec.error("data", f"must hold x and u (lists), or solution, n, noise and seed; got {sorted(data.data)}")
 
 
@@ -274,7 +278,8 @@ def _solve_constants(constants: dict, parameters: dict) -> dict:
         try:
             value = sympy.nsolve(expr, symbol, parse_number(entry["guess"], where=f"{where}.guess"), prec=30)
         except (ValueError, ZeroDivisionError) as exc:
-            raise ValueError(f"{where}: sympy.nsolve finds no root of {text!r} near the guess ({str(exc).splitlines()[0]})") from None
+            reason = str(exc).splitlines()[0]  # mpmath's message goes on over lines
+            raise ValueError(f"{where}: sympy.nsolve finds no root of {text!r} near the guess ({reason})") from None
         known[symbol] = value
         out[name] = sympy.Float(value, 30)
     return out

@@ -262,6 +262,10 @@ class Spec:
     def _unknown(self, key: str, hint: str) -> ProblemFileError:
         return ProblemFileError(f"{self.source}: unknown key '{self.prefix}{key}'{hint}")
 
+    def unknown_key(self, key: str, known) -> ProblemFileError:
+        """The error for a key that is none of ``known``: the nearest one, else all of them."""
+        return self._unknown(key, did_you_mean(key, known) or f" (the keys here are {', '.join(sorted(known))})")
+
     def check_unused(self) -> None:
         """Raise on keys nobody read: a misspelt key must not be ignored silently. The message names the
         nearest known key (``unknown key 'exakt'; did you mean 'exact'?``), else lists the known keys."""
