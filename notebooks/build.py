@@ -3,6 +3,7 @@
     python notebooks/build.py                 # every notebooks/*.ipynb, in name order
     python notebooks/build.py 07_pinn_bvp     # those named (a path, a file name or its stem)
     python notebooks/build.py --engine plain  # without Jupyter
+    python notebooks/build.py --check         # which stored outputs are missing or older than the code
 
 Each notebook runs top to bottom in a fresh temporary working folder (whatever it saves does not land in
 the repository) and is written back with every code cell's outputs, figures included as PNG display data
@@ -28,6 +29,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -194,7 +196,7 @@ def run_nbclient(nb: dict, path: Path, timeout: int) -> dict:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # the kernel inherits this process's environment
         try:
-            client.execute()
+            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log; cells' stderr comes as outputs
         except CellExecutionError as exc:
             raise NotebookError(f"{path.name}: a cell raised:\n{exc}") from None
         finally:
@@ -240,6 +242,18 @@ def build(path: Path, *, engine: str = "auto", timeout: int = 600) -> dict:
     return nb
 
 
+def stale(nb: dict) -> str | None:
+    """Why the stored outputs of ``nb`` are not those of its code (``None`` when they are)."""
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if [c.get("execution_count") for c in cells] != list(range(1, len(cells) + 1)):
+        return "not every code cell was executed, in order"
+    if nb.get("metadata", {}).get("sciml", {}).get("code_sha256") != code_sha256(nb):
+        return "the code changed since the outputs were stored"
+    if any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", [])):
+        return "a stored output is an error"
+    return None
+
+
 def resolve(names: list[str], folder: Path = HERE) -> list[Path]:
     """The notebooks named (paths, file names or stems), or every ``*.ipynb`` of ``folder`` in name order."""
     if not names:
@@ -261,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("auto", "nbclient", "plain"), default="auto",
                         help="nbclient (a Jupyter kernel) or plain (this Python); auto: nbclient when installed")
     parser.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (nbclient)")
+    parser.add_argument("--check", action="store_true", help="run nothing: list notebooks whose stored outputs "
+                        "are missing or older than their code (exit code 1 if any)")
     args = parser.parse_args(argv)
     if args.engine == "nbclient" and not jupyter_available():
         print("build.py: --engine nbclient needs nbclient and ipykernel: pip install -e \".[notebooks]\"",
@@ -271,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     except NotebookError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 2
+    if args.check:
+        why = {path: stale(read(path)) for path in paths}
+        for path, reason in why.items():
+            print(f"{path.name}: {reason or 'current'}")
+        return 1 if any(why.values()) else 0
     failed = 0
     for path in paths:
         try:
