@@ -40,7 +40,8 @@ def entry(v) -> dict:
         "kind": v.problem.kind, "tier": v.problem.tier, "method": v.problem.method, "passed": v.passed,
         "seconds": v.seconds, "error": v.error, "warnings": list(v.warnings), "figure": v.figure,
         "comparisons": [{"reference": c.reference, "error": c.error if c.error == c.error else None,
-                         "tol": c.tol, "passed": c.passed, "note": c.note} for c in v.comparisons],
+                         "tol": c.tol, "passed": c.passed, "note": c.note, "value": c.value,
+                         "expected": c.expected} for c in v.comparisons],
     }
 
 
@@ -50,7 +51,8 @@ def restore(problem, data: dict):
 
     comparisons = [Comparison(problem.name, data["method"], c["reference"],
                               float("nan") if c["error"] is None else c["error"], c["tol"], c["passed"],
-                              data["seconds"], c["note"]) for c in data["comparisons"]]
+                              data["seconds"], c["note"], value=c.get("value"), expected=c.get("expected"))
+                   for c in data["comparisons"]]
     return Verification(problem, None, comparisons, data["seconds"], error=data["error"],
                         warnings=list(data["warnings"]), figure=data.get("figure"))
 

@@ -30,11 +30,14 @@ import torch
 
 from sciml._validation import check_choice, check_int
 from sciml.expressions import parse_number
-from sciml.problems._base import Problem, Reference
+from sciml.problems._base import Problem, Reference, brief
+from sciml.problems._figures import log_axis
 from sciml.problems._references import max_abs_error
 from sciml.problems._spec import ProblemFileError, did_you_mean
 
 GRID_POINTS = 1000
+#: how each reference is drawn over the PINN's solution
+_REFERENCE_STYLES = {"exact": "--", "sympy": "-.", "scipy": ":"}
 
 
 @dataclasses.dataclass(eq=False)
@@ -188,35 +191,87 @@ class BVPProblem(Problem):
         labels = dict(self.reference_labels)
         if "scipy" in self.tolerances:  # the solver the SciPy reference uses: solve_ivp or solve_bvp
             labels["scipy"] = scipy_method(self.bvp)
-        return [Reference(name, labels[name], tol, lambda r, n=name: self._error(n, r))
+        return [Reference(name, labels[name], tol, lambda r, n=name: self._error(n, r),
+                          value=lambda r, n=name: self._shown_value(n, r),
+                          expected=lambda n=name: self._shown_expected(n))
                 for name, tol in self.tolerances.items()]
 
+    # -- what the report shows: the solution at the quarter points of the domain, and the unknowns ----------
+
+    def _quarters(self) -> np.ndarray:
+        a, b = self.bvp.domain
+        return a + (b - a) * np.array([0.25, 0.5, 0.75])
+
+    def _shown(self, values, unknowns: dict) -> str:
+        """``u(0.25, 0.5, 0.75) = [..]`` per function, then ``k = ..`` per unknown, in one line."""
+        at = ", ".join(brief(p, 4) for p in self._quarters())
+        parts = [] if values is None else [f"{f}({at}) = {brief(values[:, j], 6)}"
+                                           for j, f in enumerate(self.bvp.functions)]
+        return "; ".join(parts + [f"{k} = {brief(float(v))}" for k, v in unknowns.items()])
+
+    def _shown_value(self, name: str, result) -> str:
+        if name == "unknowns":
+            return self._shown(None, {k: result.unknowns[k] for k in self.true_unknowns})
+        x = self._quarters()
+        with torch.no_grad():
+            got = result.sol(torch.as_tensor(x, dtype=result.theta.dtype, device=result.theta.device))
+        return self._shown(got.cpu().numpy().reshape(len(x), -1), dict(result.unknowns or {}))
+
+    def _shown_expected(self, name: str) -> str:
+        if name == "unknowns":
+            return self._shown(None, self.true_unknowns)
+        x = self._quarters()
+        ref = self.reference_solution(name)
+        return self._shown(np.asarray(ref(x), dtype=float).reshape(len(x), -1), dict(ref.unknowns or {}))
+
+    def axis_label(self) -> str:
+        """The name of the independent variable, for the figure's axis."""
+        return str(self.bvp.variable)
+
     def plot(self, result, fig) -> bool:
-        x = self.grid()
+        """Left: the PINN's solution (colour per function), the references over it (black, one line style
+        each) and any observations; middle: |PINN − reference| on a log scale; right: the training loss."""
+        x, axis, names = self.grid(), self.axis_label(), self.bvp.functions
         with torch.no_grad():
             got = result.sol(torch.as_tensor(x, dtype=result.theta.dtype)).cpu().numpy().reshape(len(x), -1)
         ax_sol, ax_err, ax_loss = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
-        for j, f in enumerate(self.bvp.functions):
-            ax_sol.plot(x, got[:, j], lw=2, label=f"PINN {f}")
+        for j, f in enumerate(names):
+            ax_sol.plot(x, got[:, j], lw=2.5, color=f"C{j}", label=f"PINN {f}")
+        if self.bvp.data is not None:
+            xo, uo = (np.asarray(d.cpu(), dtype=float) for d in self.bvp.data)
+            for j, col in enumerate(uo.reshape(len(xo), -1).T):
+                ax_sol.plot(xo, col, "o", ms=3.5, mfc="none", color="0.25",
+                            label=f"data ({len(xo)} observations)" if j == 0 else None)
+        errors = []
         for name in (n for n in self.tolerances if n != "unknowns"):
             try:
                 ref = self.reference_solution(name)(x).reshape(len(x), -1)
             except Exception:  # a failing reference is reported by verify; the figure shows the others
                 continue
-            for j, f in enumerate(self.bvp.functions):
-                ax_sol.plot(x, ref[:, j], "--", lw=1, label=f"{name} {f}")
-                err = np.abs(got[:, j] - ref[:, j])
-                ax_err.semilogy(x, np.maximum(err, 1e-17), lw=1, label=f"vs {name} ({f})")
-        ax_sol.set(title="solution", xlabel=str(self.bvp.variable))
+            style = _REFERENCE_STYLES.get(name, "--")
+            for j, f in enumerate(names):
+                ax_sol.plot(x, ref[:, j], style, lw=1.2, color="k", label=name if j == 0 else None)
+                errors.append(np.abs(got[:, j] - ref[:, j]))
+                label = f"vs {name}" if len(names) == 1 else f"{f} vs {name}"
+                ax_err.plot(x, np.maximum(errors[-1], np.finfo(float).tiny), style, lw=1.2, color=f"C{j}",
+                            label=label)
+        ax_sol.set(title="solution", xlabel=axis, ylabel=", ".join(names))
         ax_sol.legend(fontsize="small")
-        ax_err.set(title="pointwise |error|", xlabel=str(self.bvp.variable))
-        ax_err.legend(fontsize="small")
+        ax_err.set(title="pointwise error", xlabel=axis, ylabel="|PINN − reference|")
+        if errors:
+            log_axis(ax_err, np.concatenate(errors))
+            ax_err.legend(fontsize="small")
         history = result.history.cpu().numpy()
         ax_loss.semilogy(np.arange(len(history)), history)
-        title = f"loss ({result.stop_reason})"
+        title = f"training loss (stopped: {result.stop_reason})"
+        if self._stages:
+            title += f"\n{len(self._stages) + 1} continuation stages: each restarts the loss"
         if result.unknowns:
-            title += "\n" + ", ".join(f"{k} = {v:.8g}" for k, v in result.unknowns.items())
-        ax_loss.set(title=title, xlabel="iteration")
+            title += "\n" + ", ".join(f"{k} = {v:.8g}" + (f" (true {self.true_unknowns[k]:.8g})"
+                                                         if k in self.true_unknowns else "")
+                                      for k, v in result.unknowns.items())
+        ax_loss.set(xlabel="iteration", ylabel="loss")
+        ax_loss.set_title(title, fontsize="medium")
         return True
 
     @classmethod

@@ -8,6 +8,7 @@ float64 at sample points and compared with SymPy evaluated exactly there (then r
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import math
 
@@ -16,7 +17,7 @@ import sympy
 import torch
 
 from sciml.expressions import parse
-from sciml.problems._base import Problem
+from sciml.problems._base import Problem, brief
 from sciml.problems._references import (
     derivative_values,
     exact_constants,
@@ -50,6 +51,11 @@ def import_object(path: str):
         return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"function {path!r} cannot be imported ({type(exc).__name__}: {exc})") from None
+
+
+def _values(fun, jac, hess) -> str:
+    """f, f′ and f″ at the points in a short line."""
+    return "; ".join(f"{name} = {brief(v)}" for name, v in (("f", fun), ("f′", jac), ("f″", hess)))
 
 
 @dataclasses.dataclass(eq=False)
@@ -120,10 +126,14 @@ class CustomFunctionProblem(Problem):
 
     # -- references -----------------------------------------------------------------------------------------
 
-    def _sympy_error(self, r) -> float:
+    def sympy_values(self) -> list[np.ndarray]:
+        """f, f′ and f″ at the points by SymPy (exact, then rounded)."""
+        return [derivative_values(self._expr, self._symbol, k, self._points) for k in range(3)]
+
+    @staticmethod
+    def _sympy_error(r, exact) -> float:
         pairs = [(r.fun, 0), (r.jac, 1), (r.jac_forward, 1), (r.hess, 2)]
-        return max(max_abs_error(t.numpy(), derivative_values(self._expr, self._symbol, k, self._points))
-                   for t, k in pairs)
+        return max(max_abs_error(t.numpy(), exact[k]) for t, k in pairs)
 
     def _gradcheck_error(self, r) -> float:
         from sciml.calculus import check_function
@@ -132,8 +142,11 @@ class CustomFunctionProblem(Problem):
         return report.max_abs_error if report.gradcheck and report.gradgradcheck else math.inf
 
     def references(self):
-        errors = {"sympy": self._sympy_error, "gradcheck": self._gradcheck_error}
-        return [self._reference(name, errors[name]) for name in self.tolerances]
+        exact = functools.cache(self.sympy_values)
+        shown = {"sympy": (lambda r: self._sympy_error(r, exact()), lambda r: _values(r.fun, r.jac, r.hess),
+                           lambda: _values(*exact())),
+                 "gradcheck": (self._gradcheck_error, None, lambda: "finite differences")}
+        return [self._reference(name, *shown[name]) for name in self.tolerances]
 
     def plot(self, result, fig) -> bool:
         """f, f′ and f″ by SymPy on a grid around the points, and autograd's values at the points."""
@@ -145,9 +158,9 @@ class CustomFunctionProblem(Problem):
             exact = numpy_function(sympy.diff(self._expr, self._symbol, k), [self._symbol])
             (line,) = ax.plot(grid, exact(grid), label=f"{label} (SymPy)")
             ax.plot(pts, values.numpy(), "o", color=line.get_color(), label=f"{label} (autograd)")
-        ax.set_xlabel(str(self._symbol))
-        ax.set_title(self.title or self.name)
-        ax.legend()
+        ax.set(xlabel=str(self._symbol), ylabel="f, f′, f″")
+        ax.set_title(f"{self.title or self.name}: SymPy (lines) and autograd (points)", fontsize="medium")
+        ax.legend(fontsize="small", ncols=3)
         return True
 
     @classmethod

@@ -16,7 +16,7 @@ import torch
 
 from sciml._validation import check_choice, check_int
 from sciml.expressions import parse
-from sciml.problems._base import Problem
+from sciml.problems._base import Problem, brief
 from sciml.problems._references import (
     derivative_values,
     exact_constants,
@@ -195,7 +195,8 @@ class DerivativeProblem(Problem):
 
     def references(self):
         answers = {"exact": lambda: self._exact, "sympy": self.sympy_values}
-        return self._compare_with(answers, lambda r, ref: max_abs_error(r.value.numpy(), ref))
+        return self._compare_with(answers, lambda r, ref: max_abs_error(r.value.numpy(), ref),
+                                  value=lambda r: brief(r.value))
 
     @classmethod
     def from_spec(cls, spec, **common):

@@ -9,6 +9,8 @@ checked (:func:`sciml.pinn.IVP`), and its SciPy reference is :func:`scipy.integr
 
 from __future__ import annotations
 
+import re
+
 from sciml.problems._bvp import BVPProblem
 
 
@@ -24,3 +26,14 @@ class IVPProblem(BVPProblem):
         from sciml.pinn import IVP
 
         return IVP(*args, **kwargs)
+
+    def axis_label(self) -> str:
+        """Time: ``t``, also where the problem writes neither ``t`` nor ``x`` (:mod:`sciml.pinn` then names
+        its variable ``x``); ``x`` where the problem is written in ``x``."""
+        x = str(self.bvp.variable)
+        texts = [*_texts(self.equation), *_texts(self.exact), str((self.data or {}).get("solution", ""))]
+        return x if x != "x" or any(re.search(r"\bx\b", t) for t in texts) else "t"
+
+
+def _texts(value) -> list[str]:
+    return [] if value is None else [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]

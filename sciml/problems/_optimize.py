@@ -26,7 +26,8 @@ import numpy as np
 
 from sciml._validation import check_choice, check_int, check_real
 from sciml.expressions import parse, parse_number
-from sciml.problems._base import Problem
+from sciml.problems._base import Problem, brief
+from sciml.problems._figures import integer_ticks
 from sciml.problems._references import numbers, numpy_function, padded_limits
 from sciml.problems._spec import check_names
 
@@ -58,6 +59,13 @@ def scipy_minimum(expr, variables, *, bounds=None, x0=None) -> tuple[np.ndarray,
         raise ValueError(f"the SciPy reference did not reach a minimum (|grad f| = {grad_norm:.3g}, "
                          f"smallest Hessian eigenvalue {lam:.3g}: {res.message})")
     return np.asarray(res.x, dtype=float), float(res.fun)
+
+
+def _x_fun(x, fun, second_order: str = "verified") -> str:
+    """A minimizer and minimum in a short line: ``x = [..], f = ..`` (a point not verified as a minimum says so)."""
+    x = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    text = f"x = {brief(x.reshape(-1))}, f = {brief(fun)}"
+    return text if second_order == "verified" else f"{text} (second order: {second_order})"
 
 
 @dataclasses.dataclass(eq=False)
@@ -159,7 +167,9 @@ class MinimizeProblem(Problem):
 
     def references(self):
         return self._compare_with({"exact": lambda: self._exact, "scipy": self.scipy_answer},
-                                  lambda r, ref: self._error(r, *ref))
+                                  lambda r, ref: self._error(r, *ref),
+                                  value=lambda r: _x_fun(r.x, float(r.fun), r.second_order),
+                                  expected=lambda ref: _x_fun(*ref))
 
     # -- figure -----------------------------------------------------------------------------------------------
 
@@ -178,23 +188,27 @@ class MinimizeProblem(Problem):
             grid = np.linspace(lo[0], hi[0], 400)
             landscape.plot(grid, f(grid), color="0.3", label=f"f({self.variables[0]})")
             landscape.plot(path[:, 0], fk, "o-", ms=3, color="C0", label=f"{self.method} iterates")
-            landscape.set_xlabel(self.variables[0])
+            landscape.set(xlabel=self.variables[0], ylabel=f"f({self.variables[0]})", title="f and the iterates")
         elif n == 2:
             X, Y = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
             Z = f(X, Y)
             landscape.contour(X, Y, Z, levels=np.unique(np.quantile(Z, np.linspace(0, 1, 30))), cmap="viridis",
                               linewidths=0.7)
             landscape.plot(path[:, 0], path[:, 1], "o-", ms=3, color="C3", label=f"{self.method} iterates")
-            landscape.set_xlabel(self.variables[0])
-            landscape.set_ylabel(self.variables[1])
+            landscape.set(xlabel=self.variables[0], ylabel=self.variables[1], title="contours of f and the iterates")
         else:
             for i, name in enumerate(self.variables):
                 landscape.plot(path[:, i], label=name)
-            landscape.set_xlabel("iteration")
+            landscape.set(xlabel="iteration", ylabel="coordinates of x_k", title="the iterates")
+            integer_ticks(landscape.xaxis)
         if star is not None and n <= 2:
             y = [self._exact[1]] if n == 1 else [star[1]]
             landscape.plot([star[0]], y, "*", ms=12, color="C1", label="exact minimizer")
-        landscape.legend(fontsize="small")
+        landscape.title.set_fontsize("medium")
+        if n == 2:  # below the map: contours and path leave no corner free
+            landscape.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3)
+        else:
+            landscape.legend(fontsize="small", framealpha=0.9)
         f_star = self._exact[1] if self._exact is not None else float(fk.min())
         gap = np.abs(fk - f_star)
         # exact hits are drawn at the rounding level of f* (or below the smallest gap), marked apart
@@ -202,15 +216,15 @@ class MinimizeProblem(Problem):
         if np.any(gap > 0):
             floor = min(floor, gap[gap > 0].min() / 10)
         its = np.arange(len(fk))
-        progress.semilogy(its, np.maximum(gap, floor), "o-", ms=2, label="|f(x_k) - f*|")
+        progress.semilogy(its, np.maximum(gap, floor), "o-", ms=2, label="|f(x_k) − f*|")
         if np.any(gap == 0):
             progress.semilogy(its[gap == 0], np.full(int(np.sum(gap == 0)), floor), "v", color="C2",
                               label="f(x_k) = f* exactly")
             progress.legend(fontsize="small")
-        progress.set_xlabel("iteration")
-        progress.set_ylabel("|f(x_k) - f*|")
-        progress.set_title(f"{result.status.name if result.status is not None else ''}, second order: "
-                           f"{result.second_order}", fontsize="small")
+        progress.set(xlabel="iteration", ylabel="|f(x_k) − f*|")
+        integer_ticks(progress.xaxis)
+        status = result.status.name if result.status is not None else ""
+        progress.set_title(f"convergence: {status}, second order {result.second_order}", fontsize="medium")
         return True
 
     @classmethod

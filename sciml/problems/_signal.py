@@ -13,13 +13,20 @@ import torch
 
 from sciml._validation import check_int
 from sciml.expressions import parse
-from sciml.problems._base import Problem
+from sciml.problems._base import Problem, brief
 from sciml.problems._references import numpy_function, wrapped
 
 
 def _by_frequency(freqs, amps, phases=None):
     order = np.argsort(freqs)
     return freqs[order], amps[order], (None if phases is None else phases[order])
+
+
+def _tones(freqs, amps, phases=None) -> str:
+    """Tones in a short line, in order of frequency: ``f = [..] Hz, A = [..]`` (and ``φ = [..]``)."""
+    freqs, amps, phases = _by_frequency(np.asarray(freqs, float), np.asarray(amps, float),
+                                        None if phases is None else np.asarray(phases, float))
+    return f"f = {brief(freqs)} Hz, A = {brief(amps)}" + ("" if phases is None else f", φ = {brief(phases)}")
 
 
 def scipy_tones(expr, t: np.ndarray, n_peaks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -134,7 +141,11 @@ class SpectrumProblem(Problem):
     def references(self):
         answers = {"exact": lambda: (self.exact_freqs, self.exact_amplitudes, self.exact_phases),
                    "scipy": self.scipy_estimate}
-        return self._compare_with(answers, lambda r, ref: self._error(r, *ref))
+        return self._compare_with(
+            answers, lambda r, ref: self._error(r, *ref),
+            value=lambda r: _tones(r.freqs.detach().cpu().numpy(), r.amplitudes.detach().cpu().numpy(),
+                                   r.phases.detach().cpu().numpy()),
+            expected=lambda ref: _tones(*ref))
 
     def plot(self, result, fig) -> bool:
         from sciml.signal import plot_spectrum, spectrum
@@ -145,11 +156,15 @@ class SpectrumProblem(Problem):
         left.plot(t.numpy(), result.model(t).numpy(), "-", lw=0.8, label="fitted components + offset")
         left.set(xlabel="t", ylabel="x(t)")
         left.set_title(f"x(t) = {self.signal}", fontsize="small")
-        left.legend(loc="upper right", fontsize="small")
+        low, high = left.get_ylim()
+        left.set_ylim(low, high + 0.3 * (high - low))  # room for the legend above the signal
+        left.legend(loc="upper right", fontsize="small", ncols=2)
         plot_spectrum(spectrum(x, t), result, ax=right)
         right.set_title("one-sided amplitude spectrum (rectangular window) and the refined components",
                          fontsize="small")
         right.set_xlim(0, min(float(result.fs) / 2, 3 * float(result.freqs.max()) if result.freqs.numel() else 1e9))
+        low, high = right.get_ylim()
+        right.set_ylim(low, high + 0.15 * (high - low))  # room for the frequency labels above the markers
         return True
 
     @classmethod

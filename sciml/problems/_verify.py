@@ -41,6 +41,17 @@ def _crash_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
+def _shown(describe, *args) -> str | None:
+    """``describe(*args)`` for the report, or None when there is nothing to show or it fails (a failing
+    description never changes a verdict: the error decides)."""
+    if describe is None:
+        return None
+    try:
+        return str(describe(*args))
+    except Exception:
+        return None
+
+
 def verify_problem(problem: Problem, **options) -> Verification:
     """Solve ``problem`` (``options`` go to its ``solve``) and compare the result with every reference.
 
@@ -76,5 +87,6 @@ def verify_problem(problem: Problem, **options) -> Verification:
         except Exception as exc:
             err, note = math.nan, f"reference crashed: {_crash_text(exc)}"
         passed = math.isfinite(err) and err <= ref.tol
-        rows.append(Comparison(problem.name, method, ref.label, err, ref.tol, passed, seconds, note))
+        rows.append(Comparison(problem.name, method, ref.label, err, ref.tol, passed, seconds, note,
+                               value=_shown(ref.value, result), expected=_shown(ref.expected)))
     return Verification(problem, result, rows, seconds, error=error, warnings=caught)
