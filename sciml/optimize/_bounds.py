@@ -43,6 +43,12 @@ class Box:
         at_high = (z >= self.high - eps) & (g < 0)
         return at_low | at_high
 
+    def margin(self, z: torch.Tensor, g: torch.Tensor) -> float:
+        r"""Bertsekas' :math:`\epsilon_k = \min(\bar\epsilon, \|P(z - g) - z\|_\infty)`, with
+        :math:`\bar\epsilon = \sqrt{\epsilon}\max(1, \|z\|_\infty)`: how close to a bound counts as on it."""
+        cap = torch.finfo(z.dtype).eps ** 0.5 * max(1.0, float(z.abs().max()))
+        return min(cap, float(self.projected_gradient(z, g).abs().max()))
+
     def active(self, z: torch.Tensor) -> torch.Tensor:
         """Variables exactly at a bound."""
         return (z <= self.low) | (z >= self.high)

@@ -27,7 +27,7 @@ class Newton(Method):
     r"""Modified Newton with Armijo backtracking. Options: ``c1``, ``shrink``, ``max_ls``.
 
     With bounds: Bertsekas' projected Newton — the variables held at a bound by the gradient (within
-    :math:`\epsilon_k = \|P(x - g) - x\|_\infty` of it) take a diagonally scaled gradient step, the others the
+    :meth:`~sciml.optimize._bounds.Box.margin` of it) take a diagonally scaled gradient step, the others the
     modified Newton step on their block of the Hessian, and the search runs along :math:`P(x + t d)`.
     """
 
@@ -41,8 +41,7 @@ class Newton(Method):
     def step(self, objective, x, f, g) -> Step:
         o = self.options
         if self.box is not None:
-            eps = float(self.box.projected_gradient(x, g).abs().max())
-            fixed = self.box.binding(x, g, eps)
+            fixed = self.box.binding(x, g, self.box.margin(x, g))
             d = reduced_newton_direction(objective.hess(x), g, fixed, modified_newton_direction)
             found = projected_armijo(objective, self.box, x, f, g, d, c1=o["c1"], shrink=o["shrink"],
                                      max_steps=o["max_ls"])

@@ -92,7 +92,7 @@ def exact_step(H: torch.Tensor, g: torch.Tensor, radius: float) -> torch.Tensor:
     for _ in range(100):
         q = a / (w + lam)
         norm = float(q.norm())
-        if abs(norm - radius) <= 0.1 * radius:  # SciPy's k_easy: the boundary to 10 %
+        if abs(norm - radius) <= 1e-10 * radius:
             break
         dnorm = -float((q * q / (w + lam)).sum()) / norm  # d|p|/dlam
         step = -((1 / norm - 1 / radius) / (-dnorm / norm**2))
@@ -122,8 +122,11 @@ class _TrustRegion(Method):
         for _ in range(self.options["max_trials"] + 1):
             p = self._subproblem(model, g)
             predicted = -(float(g @ p) + 0.5 * float(p @ model(p)))
-            if not predicted > 0:
-                return Step(x, f, g, ok=False)
+            if not predicted > 0:  # (a projected step can lose the model's decrease): a smaller region
+                self.radius = 0.25 * float(p.norm())
+                if self.radius <= tiny:
+                    break
+                continue
             x_new = x + p
             f_new, g_new = objective.value_and_grad(x_new)
             rho = (f - f_new) / predicted if math.isfinite(f_new) else -math.inf
@@ -175,7 +178,7 @@ class TrustExact(_TrustRegion):
             return exact_step(self._H, g, self.radius)
         # bounds: the subproblem over the variables not held at a bound, then the step projected on the box
         x = self._x
-        fixed = self.box.binding(x, g, float(self.box.projected_gradient(x, g).abs().max()))
+        fixed = self.box.binding(x, g, self.box.margin(x, g))
         free = ~fixed
         p = torch.zeros_like(g)
         if bool(free.any()):
