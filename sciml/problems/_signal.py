@@ -1,5 +1,7 @@
 """Signal problems (kind ``signal``, alias ``spectrum``): the dominant frequencies of a signal given as a
-formula in t, sampled on a uniform grid, found by :func:`sciml.signal.dominant_frequencies`."""
+formula in t, sampled on a uniform grid, found by :func:`sciml.signal.dominant_frequencies` (the default
+``operation = "dominant"``); the spectral operations (``welch``, ``spectrogram``, ``hilbert``, ``filter``,
+``coherence``) are :class:`~sciml.problems._spectral.SpectralProblem`."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sciml._validation import check_int
 from sciml.expressions import parse
 from sciml.problems._base import Problem, brief
 from sciml.problems._references import numpy_function, wrapped
+from sciml.problems._spectral import OPERATIONS, SpectralProblem
 
 
 def _by_frequency(freqs, amps, phases=None):
@@ -55,8 +58,9 @@ def scipy_tones(expr, t: np.ndarray, n_peaks: int) -> tuple[np.ndarray, np.ndarr
 
 @dataclasses.dataclass(eq=False)
 class SpectrumProblem(Problem):
-    """The ``n_peaks`` dominant sinusoidal components of ``signal(t)`` sampled at
-    ``t = linspace(start, stop, num)``, each reported once with its frequency (Hz), amplitude and phase.
+    """``operation = "dominant"`` (the default): the ``n_peaks`` dominant sinusoidal components of ``signal(t)``
+    sampled at ``t = linspace(start, stop, num)``, each reported once with its frequency (Hz), amplitude and
+    phase.
 
     Error (both references): components are matched in order of frequency; the error is the max over them
     of ``|f − f*|`` (Hz) and ``|A − A*|``, and of the wrapped ``|φ − φ*|`` when ``exact_phases`` are given
@@ -169,6 +173,9 @@ class SpectrumProblem(Problem):
 
     @classmethod
     def from_spec(cls, spec, **common):
+        operation = spec.choice("operation", ("dominant", *OPERATIONS), "dominant")
+        if operation != "dominant":
+            return SpectralProblem.from_spec(spec, **common)
         grid = spec.table("t")
         problem = cls(
             signal=spec.str("signal"), start=grid.number("start"), stop=grid.number("stop"),
