@@ -11,6 +11,17 @@ import torch
 from sciml._validation import check_choice, check_int
 
 
+def _tensor(value, name: str) -> torch.Tensor:
+    """``value`` as a CPU tensor, or a ``TypeError`` naming it."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    try:
+        return torch.as_tensor(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(value).__name__} ({exc})") \
+            from None
+
+
 def _axes(ax):
     if ax is None:
         import matplotlib.pyplot as plt
@@ -78,7 +89,7 @@ def plot_decision_boundary(model, X, y=None, *, kind: str = "proba", resolution:
     """
     kind = check_choice(kind, "kind", ("proba", "margin"))
     n = check_int(resolution, "resolution", low=2)
-    X = torch.as_tensor(X).detach().cpu()
+    X = _tensor(X, "X")
     if X.dim() != 2 or X.shape[1] != 2:
         raise ValueError(f"X must be (n, 2) features to draw a 2-D boundary, got shape {tuple(X.shape)}")
     ax = _axes(ax)
@@ -89,12 +100,13 @@ def plot_decision_boundary(model, X, y=None, *, kind: str = "proba", resolution:
     G0, G1 = torch.meshgrid(g0, g1, indexing="xy")
     pts = torch.stack([G0.flatten(), G1.flatten()], dim=1).to(X.dtype if X.is_floating_point() else torch.float64)
     S = _scores(model, pts, kind).reshape(n, n)
-    binary = y is None or len(torch.as_tensor(y).unique()) <= 2
+    y = None if y is None else _tensor(y, "y")
+    binary = y is None or len(y.unique()) <= 2
     background = ax.contourf(G0.numpy(), G1.numpy(), S, levels=20 if binary else None, cmap="RdBu_r", alpha=0.6)
     level = 0.0 if kind == "margin" or (hasattr(model, "decision_function") and not hasattr(model, "predict_proba")) \
         else 0.5
     boundary = ax.contour(G0.numpy(), G1.numpy(), S, levels=[level], colors="k") if binary else None
-    colours = {"color": "0.3"} if y is None else {"c": torch.as_tensor(y).cpu().numpy(), "cmap": "RdBu_r"}
+    colours = {"color": "0.3"} if y is None else {"c": y.numpy(), "cmap": "RdBu_r"}
     points = ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), edgecolors="k", s=15, **colours)
     ax.set(xlabel="x₁", ylabel="x₂")
     return {"background": background, "boundary": boundary, "points": points}
@@ -160,7 +172,7 @@ def plot_confusion_matrix(cm, *, labels=None, normalize: bool = False, ax=None):
     >>> image.get_array().shape
     (2, 2)
     """
-    M = torch.as_tensor(cm).detach().cpu().to(torch.float64)
+    M = _tensor(cm, "cm").to(torch.float64)
     if M.dim() != 2 or M.shape[0] != M.shape[1]:
         raise ValueError(f"cm must be a square matrix, got shape {tuple(M.shape)}")
     if normalize:
@@ -206,12 +218,12 @@ def plot_images(images, *, titles=None, ncols: int = 8, fig=None):
     >>> len(plot_images(torch.rand(5, 1, 8, 8), ncols=3))
     5
     """
-    x = torch.as_tensor(images).detach().cpu().to(torch.float64)
+    x = _tensor(images, "images").to(torch.float64)
     if x.dim() == 3:
         x = x[:, None]
     if x.dim() != 4 or x.shape[1] not in (1, 3) or len(x) == 0:
         raise ValueError(f"images must be (n, C, H, W) with C = 1 or 3 (or (n, H, W)), got shape "
-                         f"{tuple(torch.as_tensor(images).shape)}")
+                         f"{tuple(x.shape)}")
     cols = min(check_int(ncols, "ncols", low=1), len(x))
     rows = math.ceil(len(x) / cols)
     if fig is None:
@@ -252,11 +264,11 @@ def plot_latent(z, labels=None, *, ax=None):
     >>> plot_latent(torch.randn(50, 2), torch.arange(50) % 3).get_offsets().shape
     (50, 2)
     """
-    z = torch.as_tensor(z).detach().cpu()
+    z = _tensor(z, "z")
     if z.dim() != 2 or z.shape[1] < 2:
         raise ValueError(f"z must be (n, k) codes with k >= 2, got shape {tuple(z.shape)}")
     ax = _axes(ax)
-    colours = {} if labels is None else {"c": torch.as_tensor(labels).cpu().numpy(), "cmap": "tab10"}
+    colours = {} if labels is None else {"c": _tensor(labels, "labels").numpy(), "cmap": "tab10"}
     points = ax.scatter(z[:, 0].numpy(), z[:, 1].numpy(), s=4, **colours)
     if labels is not None:
         ax.figure.colorbar(points, ax=ax, label="class")

@@ -19,11 +19,13 @@ KINDS: dict[str, str] = {
     "custom_function": "sciml.problems._custom_function:CustomFunctionProblem",
     "corpus": "sciml.problems._corpus:CorpusProblem",
     "optimize": "sciml.problems._optimize:MinimizeProblem",
+    "mgh": "sciml.problems._suite:SuiteProblem",
     "linalg": "sciml.problems._linalg:LinalgProblem",
     "qp": "sciml.problems._qp:QPProblem",
     "signal": "sciml.problems._signal:SpectrumProblem",
     "bvp": "sciml.problems._bvp:BVPProblem",
     "ivp": "sciml.problems._ivp:IVPProblem",
+    "learn": "sciml.problems._learn:LearnProblem",
 }
 
 #: earlier kind names, accepted wherever a kind is named (files, ``--kind``, :func:`catalog`, :func:`kind_class`)
