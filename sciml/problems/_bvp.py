@@ -243,7 +243,7 @@ class BVPProblem(Problem):
                 ax_sol.plot(xo, col, "o", ms=3.5, mfc="none", color="0.25",
                             label=f"data ({len(xo)} observations)" if j == 0 else None)
         errors = []
-        for name in (n for n in self.tolerances if n != "unknowns"):
+        for k, name in enumerate(n for n in self.tolerances if n != "unknowns"):
             try:
                 ref = self.reference_solution(name)(x).reshape(len(x), -1)
             except Exception:  # a failing reference is reported by verify; the figure shows the others
@@ -252,15 +252,24 @@ class BVPProblem(Problem):
             for j, f in enumerate(names):
                 ax_sol.plot(x, ref[:, j], style, lw=1.2, color="k", label=name if j == 0 else None)
                 errors.append(np.abs(got[:, j] - ref[:, j]))
-                label = f"vs {name}" if len(names) == 1 else f"{f} vs {name}"
-                ax_err.plot(x, np.maximum(errors[-1], np.finfo(float).tiny), style, lw=1.2, color=f"C{j}",
-                            label=label)
+                # one function: a colour per reference; several: a colour per function, a style per reference
+                look = dict(ls="-", color=f"C{k}", label=f"vs {name}") if len(names) == 1 else dict(
+                    ls=style, color=f"C{j}", label=f"{f} vs {name}")
+                ax_err.plot(x, np.maximum(errors[-1], np.finfo(float).tiny), lw=1, **look)
         ax_sol.set(title="solution", xlabel=axis, ylabel=", ".join(names))
         ax_sol.legend(fontsize="small")
         ax_err.set(title="pointwise error", xlabel=axis, ylabel="|PINN − reference|")
         if errors:
             log_axis(ax_err, np.concatenate(errors))
-            ax_err.legend(fontsize="small")
+            if len(names) == 1:
+                ax_err.legend(fontsize="small")
+            else:  # a key, not every pair: the functions' colours, then the references' line styles
+                from matplotlib.lines import Line2D
+
+                styles = {line.get_linestyle(): line.get_label().rpartition(" vs ")[2] for line in ax_err.lines}
+                key = [Line2D([], [], color=f"C{j}", label=f) for j, f in enumerate(names)]
+                key += [Line2D([], [], ls=ls, color="k", label=f"vs {name}") for ls, name in styles.items()]
+                ax_err.legend(handles=key, fontsize="small", ncols=2)
         history = result.history.cpu().numpy()
         ax_loss.semilogy(np.arange(len(history)), history)
         title = f"training loss (stopped: {result.stop_reason})"
