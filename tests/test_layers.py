@@ -42,7 +42,7 @@ LAYERS = {  # the first component under sciml → its layer
     "signal": CAPABILITY, "pinn": CAPABILITY, "learn": CAPABILITY,
     "problems": CATALOG,
     "cli": CLI, "report": CLI, "_report_html": CLI, "_record": CLI, "__main__": CLI,
-    "_train_cli": CLI,
+    "_train_cli": CLI, "_verify_cli": CLI,
 }
 
 

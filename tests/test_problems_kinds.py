@@ -13,12 +13,15 @@ from sciml.problems._registry import catalog_dir
 TABLE = {
     "derivative": ("DerivativeProblem", "calculus"),
     "custom_function": ("CustomFunctionProblem", "calculus"),
+    "corpus": ("CorpusProblem", "calculus"),
     "optimize": ("MinimizeProblem", "optimize"),
+    "mgh": ("SuiteProblem", "optimize"),
     "linalg": ("LinalgProblem", "linalg"),
     "qp": ("QPProblem", "qp"),
     "signal": ("SpectrumProblem", "signal"),
     "bvp": ("BVPProblem", "pinn"),
     "ivp": ("IVPProblem", "pinn"),
+    "learn": ("LearnProblem", "learn"),
 }
 
 QUARTIC = {"kind": "minimize", "title": "quartic", "fun": "x^4 - 3*x^3 + 2", "variables": ["x"], "x0": 0,
@@ -38,9 +41,11 @@ def test_kinds_classes_and_capabilities():
         cls = problems.kind_class(kind)
         assert cls is getattr(problems, name) and cls.__name__ == name
         assert cls.kind == kind and cls.capability == capability
-    assert problems.capabilities() == {"calculus": ["derivative", "custom_function"], "optimize": ["optimize"],
-                                       "linalg": ["linalg"], "qp": ["qp"], "signal": ["signal"],
-                                       "pinn": ["bvp", "ivp"]}
+    expected = {}
+    for kind in problems.KINDS:  # in the registry's order
+        expected.setdefault(TABLE[kind][1], []).append(kind)
+    assert problems.capabilities() == expected
+    assert expected["calculus"] == ["derivative", "custom_function", "corpus"] and expected["pinn"] == ["bvp", "ivp"]
 
 
 @pytest.mark.parametrize(("alias", "kind"), [("minimize", "optimize"), ("spectrum", "signal")])
@@ -48,7 +53,8 @@ def test_every_alias_maps_to_its_kind(alias, kind):
     assert problems.ALIASES[alias] == kind and problems.resolve_kind(alias) == kind
     assert problems.kind_class(alias) is problems.kind_class(kind)
     assert [p.name for p in problems.catalog(alias)] == [p.name for p in problems.catalog(kind)] != []
-    assert {p.kind for p in problems.catalog(alias)} == {kind}
+    # the alias names the kind; where the kind's name is also its capability's, the capability's kinds come too
+    assert {p.kind for p in problems.catalog(alias)} == set(problems.capabilities().get(kind, [kind]))
 
 
 def test_aliases_cover_the_old_names_only():
@@ -103,8 +109,8 @@ def test_an_ivp_needs_initial_conditions():
 
 def test_capability_selects_every_kind_it_groups():
     calculus = problems.catalog("calculus")
-    assert {p.kind for p in calculus} == {"derivative", "custom_function"}
-    assert {p.name for p in calculus} == {p.name for k in ("derivative", "custom_function")
+    assert {p.kind for p in calculus} == {"derivative", "custom_function", "corpus"}
+    assert {p.name for p in calculus} == {p.name for k in ("derivative", "custom_function", "corpus")
                                           for p in problems.catalog(k)}
     assert {p.kind for p in problems.catalog("pinn")} == {"bvp", "ivp"}
     assert all(p.capability == "optimize" for p in problems.catalog("optimize"))
@@ -116,7 +122,8 @@ def test_cli_kind_alias_and_capability_select_the_same_problems():
     assert "seed_quartic" in optimize
     assert listed(["list", "--kind", "spectrum"]) == listed(["list", "--kind", "signal"]) != []
     calculus = listed(["list", "--kind", "calculus"])
-    assert calculus == sorted(listed(["list", "--kind", "derivative"]) + listed(["list", "--kind", "custom_function"]))
+    assert calculus == sorted(name for kind in ("derivative", "custom_function", "corpus")
+                              for name in listed(["list", "--kind", kind]))
 
 
 @pytest.mark.parametrize(("name", "suggestion"), [("optimise", "optimize"), ("lnalg", "linalg"),
@@ -127,7 +134,7 @@ def test_unknown_kind_lists_kinds_and_capabilities_with_a_suggestion(name, sugge
     text = str(info.value)
     assert f"unknown kind {name!r}; did you mean {suggestion}" in text and suggestion in info.value.suggestions
     assert "optimize (alias minimize)" in text and "signal (alias spectrum)" in text
-    assert "calculus (derivative, custom_function)" in text and "pinn (bvp, ivp)" in text
+    assert "calculus (derivative, custom_function, corpus)" in text and "pinn (bvp, ivp)" in text
     assert isinstance(info.value, ValueError)
 
 
