@@ -48,7 +48,7 @@ def load(name: str) -> dict:
     prob = L.load(name)
     P, q, A, b, G, h, lb, ub = L.split(prob, dense=True)
     out = {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float64))
-           for k, v in zip("Q c A b G h lb ub".split(), (P, q, A, b, G, h, lb, ub))}
+           for k, v in zip("Q c A b G h lb ub".split(), (P, q, A, b, G, h, lb, ub), strict=True)}
     out.update(r=prob["r"], opt=L.reference_objectives()[name], name=name, n=prob["n"])
     return out
 

@@ -79,7 +79,7 @@ def _slsqp(Q, c, G, h, lb, ub, A=None, b=None):
     if A is not None:
         cons.append({"type": "eq", "fun": lambda x: A @ x - b, "jac": lambda x: A})
     res = scipy.optimize.minimize(lambda x: 0.5 * x @ Q @ x + c @ x, np.zeros(len(c)), jac=lambda x: Q @ x + c,
-                                  constraints=cons, bounds=list(zip(lb, ub)), method="SLSQP",
+                                  constraints=cons, bounds=list(zip(lb, ub, strict=True)), method="SLSQP",
                                   options={"ftol": 1e-12, "maxiter": 1000})
     assert res.success, res.message
     return res
@@ -183,7 +183,7 @@ def test_unbounded_problem_reports_a_ray():
     assert r.status == QPStatus.UNBOUNDED
     d = r.certificate[:3]
     scale = float(d.abs().max())
-    assert float((c @ d)) < -1e-6 * scale and float((Q @ d).abs().max()) <= 1e-8 * scale
+    assert float(c @ d) < -1e-6 * scale and float((Q @ d).abs().max()) <= 1e-8 * scale
     assert float((G @ d).max()) <= 1e-8 * scale and float(d[:2].min()) >= -1e-8 * scale
 
 

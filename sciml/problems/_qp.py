@@ -9,8 +9,38 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from sciml.problems._base import Problem
+from sciml.problems._base import Problem, brief
 from sciml.problems._references import max_abs_error
+from sciml.problems._spec import Spec
+
+#: the statuses a qp problem file may expect
+EXPECTED = ("OPTIMAL", "INFEASIBLE", "UNBOUNDED")
+
+
+def linear_equation(coefficients, rhs, names=("x₁", "x₂", "x₃", "x₄", "x₅", "x₆", "x₇", "x₈", "x₉")) -> str:
+    """``a·x = b`` as a mathematician writes it: ``x₁ + x₂ = 1``, ``2x₁ − x₂ = 0`` (unit coefficients and zero
+    terms left out, true minus signs).
+
+    >>> linear_equation([1, 1], 1), linear_equation([2, -1, 0], -0.5), linear_equation([0, 0], 3)
+    ('x₁ + x₂ = 1', '2x₁ − x₂ = −0.5', '0 = 3')
+    """
+    def number(v) -> str:
+        return f"{v:g}".replace("-", "−")
+
+    terms = []
+    for a, name in zip(coefficients, names, strict=False):
+        a = float(a)
+        if a == 0:
+            continue
+        size = "" if abs(a) == 1 else number(abs(a))
+        sign = ("−" if a < 0 else "") if not terms else (" − " if a < 0 else " + ")
+        terms.append(f"{sign}{size}{name}")
+    return f"{''.join(terms) or '0'} = {number(float(rhs) + 0.0)}"
+
+
+def _x_lam(x, lam=None) -> str:
+    """A QP answer in a short line: ``x = [..], λ = [..]`` (λ only where there are constraints)."""
+    return f"x = {brief(x)}" + ("" if lam is None else f", λ = {brief(lam)}")
 
 
 @dataclasses.dataclass(eq=False)
@@ -22,11 +52,19 @@ class QPProblem(Problem):
     ``"-7/3"`` allowed) and ``scipy`` (``scipy.optimize.minimize`` with ``trust-constr``, the exact Hessian and
     the equality as a ``LinearConstraint``; its multipliers ``v`` share sciml's sign). Error: the max absolute
     difference over the entries of x and of λ.
+
+    With inequalities ``G x ≤ h`` and bounds ``lb ≤ x ≤ ub`` (a number or one per variable) the problem goes to
+    the interior-point solver; ``exact_mu`` gives the multipliers of ``G x ≤ h``, and the ``scipy`` reference
+    is SLSQP with the constraints and bounds (comparing x only). A problem with ``expected_status = "INFEASIBLE"`` or
+    ``"UNBOUNDED"`` passes when solve_qp reports that status with a certificate that ``certificate`` re-checks
+    in NumPy (a Farkas ray, or a ray of decrease), and ``scipy`` confirms with HiGHS (``linprog``: no feasible
+    point, or a ray LP with a negative optimum).
     """
 
     kind = "qp"
     capability = "qp"
-    reference_labels = {"exact": "closed form", "scipy": "scipy.optimize.minimize(trust-constr)"}
+    reference_labels = {"exact": "closed form", "scipy": "scipy.optimize (trust-constr, SLSQP, HiGHS)",
+                        "certificate": "the certificate re-checked in NumPy"}
 
     Q: list = dataclasses.field(default_factory=list)
     c: list = dataclasses.field(default_factory=list)
@@ -34,9 +72,25 @@ class QPProblem(Problem):
     b: list | None = None
     exact_x: list | None = None
     exact_lam: list | None = None
+    G: list | None = None
+    h: list | None = None
+    lb: float | list | None = None
+    ub: float | list | None = None
+    exact_mu: list | None = None
+    expected_status: str = "OPTIMAL"
 
     def __post_init__(self):
         super().__post_init__()
+        if (self.G is None) != (self.h is None):
+            raise ValueError("give both G and h (constraints G x ≤ h) or neither")
+        if self.expected_status not in EXPECTED:
+            raise ValueError(f"expected_status must be one of {', '.join(EXPECTED)}, got {self.expected_status!r}")
+        allowed = {"certificate", "scipy"} if self.expected_status != "OPTIMAL" else {"exact", "scipy"}
+        if set(self.tolerances) - allowed:
+            raise ValueError(f"a problem with expected_status = {self.expected_status!r} takes the references "
+                             f"{sorted(allowed)}, got {sorted(self.tolerances)}")
+        if self.exact_mu is not None and self.G is None:
+            raise ValueError("exact_mu is only meaningful with constraints G and h")
         if (self.A is None) != (self.b is None):
             raise ValueError("give both A and b (constraints A x = b) or neither")
         if "exact" in self.tolerances and self.exact_x is None:
@@ -50,23 +104,97 @@ class QPProblem(Problem):
 
     def statement(self) -> str:
         text = f"minimize ½ xᵀQx + cᵀx with Q = {self.Q}, c = {self.c}"
-        return text + (f", subject to A x = b with A = {self.A}, b = {self.b}" if self.A is not None else "")
+        text += f", subject to A x = b with A = {self.A}, b = {self.b}" if self.A is not None else ""
+        text += f", G x ≤ h with G = {self.G}, h = {self.h}" if self.G is not None else ""
+        text += f", x ≥ {self.lb}" if self.lb is not None else ""
+        text += f", x ≤ {self.ub}" if self.ub is not None else ""
+        return text + (f" (expected: {self.expected_status})" if self.expected_status != "OPTIMAL" else "")
 
     def solve(self, **options):
-        from sciml.qp import solve_qp
+        import warnings
 
-        return solve_qp(self.Q, self.c, self.A, self.b, **options)
+        from sciml.qp import QPWarning, solve_qp
 
-    def _error(self, result, x_ref, lam_ref) -> float:
+        with warnings.catch_warnings():
+            if self.expected_status != "OPTIMAL":  # the status is the answer here, not a failure to warn about
+                warnings.simplefilter("ignore", QPWarning)
+            return solve_qp(self.Q, self.c, self.A, self.b, self.G, self.h, lb=self.lb, ub=self.ub, **options)
+
+    def _arrays(self):
+        n = len(self.c)
+        f = np.asarray
+        A = f(self.A, dtype=float) if self.A is not None else np.zeros((0, n))
+        G = f(self.G, dtype=float) if self.G is not None else np.zeros((0, n))
+        b = f(self.b, dtype=float) if self.b is not None else np.zeros(0)
+        h = f(self.h, dtype=float) if self.h is not None else np.zeros(0)
+        lb = np.broadcast_to(f(-np.inf if self.lb is None else self.lb, dtype=float), (n,))
+        ub = np.broadcast_to(f(np.inf if self.ub is None else self.ub, dtype=float), (n,))
+        return f(self.Q, dtype=float), f(self.c, dtype=float), A, b, G, h, lb, ub
+
+    def _certificate(self, result) -> float:
+        """0 when the result has the expected status and its certificate passes an independent NumPy check."""
+        if result.status.name != self.expected_status:
+            raise ValueError(f"solve_qp reported {result.status.name}, expected {self.expected_status}")
+        Q, c, A, b, G, h, lb, ub = self._arrays()
+        cert = result.certificate.detach().cpu().numpy()
+        m, p, n = len(b), len(h), len(c)
+        if self.expected_status == "INFEASIBLE":
+            y, z, zl, zu = cert[:m], cert[m:m + p], cert[m + p:m + p + n], cert[m + p + n:]
+            scale = np.abs(cert).max()
+            resid = A.T @ y + G.T @ z - zl + zu
+            value = b @ y + h @ z - np.where(np.isfinite(lb), lb, 0) @ zl + np.where(np.isfinite(ub), ub, 0) @ zu
+            ok = min(z.min(initial=0), zl.min(), zu.min()) >= 0 and np.abs(resid).max() <= 1e-9 * scale \
+                and value < -1e-6 * scale
+        else:
+            d = cert[:n]
+            scale = np.abs(d).max()
+            ok = (np.abs(Q @ d).max() <= 1e-9 * scale and np.abs(A @ d).max(initial=0) <= 1e-9 * scale
+                  and (G @ d).max(initial=0) <= 1e-9 * scale and c @ d < -1e-6 * scale
+                  and np.where(np.isfinite(lb), -d, 0).max() <= 1e-9 * scale
+                  and np.where(np.isfinite(ub), d, 0).max() <= 1e-9 * scale)
+        if not ok:
+            raise ValueError(f"the {self.expected_status} certificate of solve_qp failed the NumPy check")
+        return 0.0
+
+    def _highs(self):
+        """HiGHS' verdict: 2 (infeasible) from the feasibility LP, or the optimum of the ray LP (< 0: unbounded)."""
+        Q, c, A, b, G, h, lb, ub = self._arrays()
+        n = len(c)
+        if self.expected_status == "INFEASIBLE":
+            res = scipy.optimize.linprog(np.zeros(n), A_ub=G if len(h) else None, b_ub=h if len(h) else None,
+                                         A_eq=A if len(b) else None, b_eq=b if len(b) else None,
+                                         bounds=list(zip(lb, ub, strict=True)), method="highs")
+            return res.status
+        ray_lb = np.where(np.isfinite(lb), 0.0, -1.0)
+        ray_ub = np.where(np.isfinite(ub), 0.0, 1.0)
+        A_eq = np.vstack([Q, A])
+        res = scipy.optimize.linprog(c, A_ub=G if len(h) else None, b_ub=np.zeros(len(h)) if len(h) else None,
+                                     A_eq=A_eq, b_eq=np.zeros(len(A_eq)), bounds=list(zip(ray_lb, ray_ub, strict=True)),
+                                     method="highs")
+        return res.fun
+
+    def _scipy_verdict(self, result, verdict) -> float:
+        self._certificate(result)
+        if self.expected_status == "INFEASIBLE" and verdict != 2:
+            raise ValueError(f"HiGHS does not find the problem infeasible (linprog status {verdict})")
+        if self.expected_status == "UNBOUNDED" and not verdict < -1e-9:
+            raise ValueError(f"HiGHS finds no ray of decrease (ray LP optimum {verdict})")
+        return 0.0
+
+    def _error(self, result, x_ref, lam_ref, mu_ref=None) -> float:
         if not result.success:
             raise ValueError(f"solve_qp did not succeed: {result.message}")
         err = max_abs_error(result.x.detach().cpu(), x_ref, "x")
         if lam_ref is not None:
             err = max(err, max_abs_error(result.lam.detach().cpu(), lam_ref, "lam"))
+        if mu_ref is not None:
+            err = max(err, max_abs_error(result.mu.detach().cpu(), mu_ref, "mu"))
         return err
 
     def _scipy(self):
         Q, c = np.asarray(self.Q, dtype=float), np.asarray(self.c, dtype=float)
+        if self.G is not None or self.lb is not None or self.ub is not None:
+            return self._slsqp()
         constraints = []
         if self.A is not None:
             b = np.asarray(self.b, dtype=float)
@@ -79,45 +207,130 @@ class QPProblem(Problem):
             raise ValueError(f"the SciPy reference did not converge: {res.message}")
         return res.x, (np.asarray(res.v[0]) if constraints else None)
 
+    def _slsqp(self):
+        """x from SLSQP with the inequalities and bounds (its multipliers are not compared: λ may be non-unique).
+        Redundant equality rows, which SLSQP cannot take, are dropped first by a pivoted QR of Aᵀ."""
+        Q, c, A, b, G, h, lb, ub = self._arrays()
+        if len(b):
+            _, R, piv = scipy.linalg.qr(A.T, pivoting=True)
+            d = np.abs(np.diag(R))
+            keep = np.sort(piv[:int((d > 1e-12 * d[0]).sum())])
+            A, b = A[keep], b[keep]
+        cons = [{"type": "ineq", "fun": lambda x: h - G @ x, "jac": lambda x: -G}] if len(h) else []
+        if len(b):
+            cons.append({"type": "eq", "fun": lambda x: A @ x - b, "jac": lambda x: A})
+        res = scipy.optimize.minimize(
+            lambda x: 0.5 * x @ Q @ x + c @ x, np.clip(np.zeros(len(c)), lb, ub), jac=lambda x: Q @ x + c,
+            constraints=cons, bounds=scipy.optimize.Bounds(lb, ub), method="SLSQP",
+            options={"ftol": 1e-14, "maxiter": 2000})
+        if not res.success:
+            raise ValueError(f"the SciPy reference did not converge: {res.message}")
+        return res.x, None
+
     def references(self):
-        answers = {"exact": lambda: (self.exact_x, self.exact_lam), "scipy": self._scipy}
-        return self._compare_with(answers, lambda r, ref: self._error(r, *ref))
+        if self.expected_status != "OPTIMAL":
+            answers = {"certificate": lambda: None, "scipy": self._highs}
+            return self._compare_with(
+                answers, lambda r, ref: self._certificate(r) if ref is None else self._scipy_verdict(r, ref),
+                value=lambda r: f"{r.status.name} with a certificate", expected=lambda ref: self.expected_status)
+        answers = {"exact": lambda: (self.exact_x, self.exact_lam, self.exact_mu), "scipy": self._scipy}
+        return self._compare_with(answers, lambda r, ref: self._error(r, *ref),
+                                  value=lambda r: _x_lam(r.x, r.lam if self.A is not None else None),
+                                  expected=lambda ref: _x_lam(*ref[:2]))
+
+    def _slices(self, ax, x, Q, c) -> None:
+        """The objective along up to four feasible directions z (an orthonormal basis of the null space of A)
+        through the solution: ``f(x + s z) − f(x)``, smallest at s = 0 when x is the constrained minimizer."""
+        Z = np.eye(len(x)) if self.A is None else scipy.linalg.null_space(np.asarray(self.A, dtype=float))
+        s = np.linspace(-1, 1, 201) * max(1.0, float(np.max(np.abs(x))))
+        for j in range(min(Z.shape[1], 4)):
+            z = Z[:, j]
+            ax.plot(s, 0.5 * s**2 * (z @ Q @ z) + s * (z @ (Q @ x + c)), label=f"z = feasible direction {j + 1}")
+        ax.axvline(0.0, color="k", lw=0.8)
+        ax.set(xlabel="step s from the solution x*", ylabel="f(x* + s z) − f(x*)")
+        ax.set_title("the objective along feasible directions (smallest at s = 0)", fontsize="medium")
+        ax.legend(fontsize="small")
+
+    def _plot_verdict(self, result, ax) -> bool:
+        """The constraint lines of a 2-variable problem with no answer (and the ray of an unbounded one)."""
+        _, c, A, b, G, h, lb, ub = self._arrays()
+        if len(c) != 2:
+            return False
+        g = np.linspace(-3, 3, 2)
+        rows = [(a, r, "-", "equality") for a, r in zip(A, b, strict=True)]
+        rows += [(a, r, "--", "inequality ≤") for a, r in zip(G, h, strict=True)]
+        rows += [(np.eye(2)[i], v, ":", "bound") for i in range(2) for v in (lb[i], ub[i]) if np.isfinite(v)]
+        for a, r, style, kind in rows:
+            if abs(a[1]) > abs(a[0]):
+                ax.plot(g, (r - a[0] * g) / a[1], style, label=f"{kind}: {linear_equation(a, r)}")
+            else:
+                ax.plot((r - a[1] * g) / a[0], g, style, label=f"{kind}: {linear_equation(a, r)}")
+        if result.status.name == "UNBOUNDED":
+            d = result.certificate.detach().cpu().numpy()[:2]
+            d = 2 * d / np.abs(d).max()
+            ax.annotate("", xy=d, xytext=(0, 0), arrowprops={"arrowstyle": "->", "lw": 2})
+            ax.plot([], [], "k-", label="ray along which f decreases")
+        ax.set(xlim=(-3, 3), ylim=(-3, 3), xlabel="x₁", ylabel="x₂")
+        ax.set_title(f"{result.status.name}: {result.message.split(':')[0]}", fontsize="medium")
+        ax.legend(fontsize="small")
+        return True
 
     def plot(self, result, fig) -> bool:
+        """Two variables: the objective's contours with the constraint lines and the minimizer, beside the
+        objective along the feasible directions; more variables: those slices alone."""
         x = result.x.detach().cpu().numpy()
-        ax = fig.add_subplot()
+        if not np.isfinite(x).all():  # infeasible or unbounded: the constraints, and the certificate's ray
+            return self._plot_verdict(result, fig.add_subplot())
         Q, c = np.asarray(self.Q, dtype=float), np.asarray(self.c, dtype=float)
-        if len(x) != 2:  # slices of the objective through x along feasible directions
-            Z = np.eye(len(x)) if self.A is None else scipy.linalg.null_space(np.asarray(self.A, dtype=float))
-            s = np.linspace(-1, 1, 201) * max(1.0, float(np.max(np.abs(x))))
-            for j in range(min(Z.shape[1], 4)):
-                z = Z[:, j]
-                ax.plot(s, 0.5 * s**2 * (z @ Q @ z) + s * (z @ (Q @ x + c)), label=f"along null-space vector {j + 1}")
-            ax.axvline(0.0, color="k", lw=0.8)
-            ax.set(xlabel="step s from x", ylabel="f(x + s z) − f(x)",
-                   title="the objective along feasible directions through the solution (minimum at s = 0)")
-            ax.legend(fontsize="small")
+        if len(x) != 2:
+            self._slices(fig.add_subplot(), x, Q, c)
             return True
+        grid = fig.add_gridspec(1, 2, width_ratios=(1, 1.6))
+        ax, side = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
         span = max(1.0, 1.5 * float(np.max(np.abs(x))))
         g = np.linspace(-span, span, 201)
         X, Y = np.meshgrid(x[0] + g, x[1] + g)
         P = np.stack([X, Y], -1)
         F = 0.5 * np.einsum("...i,ij,...j->...", P, Q, P) + P @ c
-        ax.contour(X, Y, F, levels=25, cmap="viridis")
+        ax.contour(X, Y, F, levels=25, cmap="viridis", linewidths=0.8)
         for row, rhs in zip(self.A or [], self.b or [], strict=True):
             a1, a2 = row
             if abs(a2) > abs(a1):
-                ax.plot(X[0], (rhs - a1 * X[0]) / a2, "r-", label=f"{a1:g} x₁ + {a2:g} x₂ = {rhs:g}")
+                ax.plot(X[0], (rhs - a1 * X[0]) / a2, "r-", label=linear_equation(row, rhs))
             else:
-                ax.plot((rhs - a2 * Y[:, 0]) / a1, Y[:, 0], "r-", label=f"{a1:g} x₁ + {a2:g} x₂ = {rhs:g}")
-        ax.plot(*x, "k*", markersize=12, label=f"x = ({x[0]:.6g}, {x[1]:.6g})")
+                ax.plot((rhs - a2 * Y[:, 0]) / a1, Y[:, 0], "r-", label=linear_equation(row, rhs))
+        ax.plot(*x, "k*", markersize=12, label=f"x* = ({x[0]:.6g}, {x[1]:.6g})")
         ax.set_aspect("equal")
-        ax.set(xlim=(X.min(), X.max()), ylim=(Y.min(), Y.max()), xlabel="x₁", ylabel="x₂",
-               title="objective contours, constraint and minimizer")
-        ax.legend(loc="upper right", fontsize="small")
+        ax.set(xlim=(X.min(), X.max()), ylim=(Y.min(), Y.max()), xlabel="x₁", ylabel="x₂")
+        ax.set_title("contours of ½xᵀQx + cᵀx", fontsize="medium")
+        ax.legend(fontsize="small", framealpha=0.9)
+        self._slices(side, x, Q, c)
         return True
 
     @classmethod
     def from_spec(cls, spec, **common):
-        return cls(Q=spec.matrix("Q"), c=spec.numbers("c"), A=spec.matrix("A", None), b=spec.numbers("b", None),
-                   exact_x=spec.numbers("exact_x", None), exact_lam=spec.numbers("exact_lam", None), **common)
+        c = spec.numbers("c")
+        n = len(c)
+        G, h = spec.matrix("G", None), spec.numbers("h", None)
+        if G is not None and any(len(row) != n for row in G):
+            raise spec.error("G", f"each row must have {n} entries (one per variable, as c), got {len(G[0])}")
+        if G is not None and h is not None and len(h) != len(G):
+            raise spec.error("h", f"must have one entry per row of G ({len(G)}), got {len(h)}")
+        bounds = {}
+        for key in ("lb", "ub"):
+            value = spec.get(key, None)
+            bounds[key] = value if value is None or isinstance(value, list) else [value]
+            if bounds[key] is not None:
+                bounds[key] = Spec({key: bounds[key]}, spec.source, spec.prefix).numbers(key)
+                if len(bounds[key]) not in (1, n):
+                    raise spec.error(key, f"must be a number or {n} numbers (one per variable), got "
+                                          f"{len(bounds[key])}")
+                if len(bounds[key]) == 1 and not isinstance(value, list):
+                    bounds[key] = bounds[key][0]
+        lb, ub = bounds["lb"], bounds["ub"]
+        if lb is not None and ub is not None and np.any(np.asarray(lb, dtype=float) > np.asarray(ub, dtype=float)):
+            raise spec.error("lb", "must be at most ub for every variable")
+        expected = spec.choice("expected_status", EXPECTED, "OPTIMAL").upper()
+        return cls(Q=spec.matrix("Q"), c=c, A=spec.matrix("A", None), b=spec.numbers("b", None), G=G, h=h, lb=lb,
+                   ub=ub, exact_x=spec.numbers("exact_x", None), exact_lam=spec.numbers("exact_lam", None),
+                   exact_mu=spec.numbers("exact_mu", None), expected_status=expected, **common)

@@ -88,7 +88,7 @@ def residual(d: R.Data, act, x, y, z):
     return torch.cat([fixed, R._mv(d.A, x) - d.b, torch.where(act_g, R._mv(d.G, x) - d.h, z)], -1)
 
 
-def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-10, refine=10):
+def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-10, refine=3):
     """Newton correction of ``point`` on its active set, kept where it meets the tolerances better.
 
     The correction solves ``K Δ = −F`` with ``K + reg·diag(±1)`` factorized and refined against ``K``: a
@@ -111,7 +111,7 @@ def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-
     before = R.tolerance_ratio(R.measure(original, *back(*point)), eps_abs, eps_rel)
     after = R.tolerance_ratio(R.measure(original, *back(*new)), eps_abs, eps_rel)
     use = signs_ok & (after <= before) & (factors.info == 0) & torch.isfinite(step).all(-1)
-    return tuple(torch.where(use.unsqueeze(-1), a, b) for a, b in zip(new, point)), use
+    return tuple(torch.where(use.unsqueeze(-1), a, b) for a, b in zip(new, point, strict=True)), use
 
 
 def input_gradients(d: R.Data, factors: Factors, x, y, z, gx, gy, gz):

@@ -67,6 +67,36 @@ class _System:
         return sol
 
 
+class _Newton:
+    """One iteration's Newton system: the factorized matrix, and what the directions need besides."""
+
+    def __init__(self, system, G, masks, slacks, duals, residuals):
+        self.system, self.G, self.masks = system, G, masks
+        self.slacks, self.duals, self.residuals = slacks, duals, residuals
+        self.f = [m.to(G.dtype) for m in masks]
+        self.W = [z / s * f for z, s, f in zip(duals, slacks, self.f, strict=True)]
+
+    def direction(self, rc, rcl, rcu):
+        """The step (dx, dy, ds, dsl, dsu, dz, dzl, dzu) for complementarity right-hand sides rc, rcl, rcu."""
+        (s, sl, su), (z, zl, zu), (rd, rp, ri, rl, ru) = self.slacks, self.duals, self.residuals
+        (fg, fl, fu), (Wg, Wl, Wu), G = self.f, self.W, self.G
+        n = rd.shape[-1]
+        gz, gl, gu = (-rc + z * ri) / s * fg, (-rcl + zl * rl) / sl * fl, (-rcu + zu * ru) / su * fu
+        sol = self.system.solve(torch.cat([-rd - _mv(G.mT, gz) + gl - gu, -rp], -1))
+        dx, dy = sol[..., :n], sol[..., n:]
+        ds, dsl, dsu = (-ri - _mv(G, dx)) * fg, (-rl + dx) * fl, (-ru - dx) * fu
+        dz, dzl, dzu = Wg * _mv(G, dx) + gz, -Wl * dx + gl, Wu * dx + gu
+        return dx, dy, ds, dsl, dsu, dz, dzl, dzu
+
+    def step(self, d):
+        """The largest step ≤ 1 that keeps every slack and dual non-negative."""
+        _, _, ds, dsl, dsu, dz, dzl, dzu = d
+        steps = (ds, dsl, dsu, dz, dzl, dzu)
+        values = (*self.slacks, *self.duals)
+        masks = (*self.masks, *self.masks)
+        return torch.stack([_max_step(v, dv, m) for v, dv, m in zip(values, steps, masks, strict=True)]).amin(0)
+
+
 def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, back=None):
     """Solve a flat batch of QPs; ``data`` is a :class:`sciml.qp._residuals.Data` with batch dimension first.
 
@@ -80,7 +110,7 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
     back = back or (lambda *point: point)
     Q, c, A, b, G, h, lb, ub = data.Q, data.c, data.A, data.b, data.G, data.h, data.lb, data.ub
     mG, ml, mu_ = data.mG, data.ml, data.mu
-    B, n, p, q = Q.shape[0], Q.shape[-1], A.shape[-2], G.shape[-2]
+    B, n, p = Q.shape[0], Q.shape[-1], A.shape[-2]
     dt = Q.dtype
     count = (mG.sum(-1) + ml.sum(-1) + mu_.sum(-1)).clamp(min=1).to(dt)
     hz, lbz, ubz = h.where(mG, 0.0), lb.where(ml, 0.0), ub.where(mu_, 0.0)
@@ -103,10 +133,10 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
 
     def shift(*parts):
         masks = (mG, ml, mu_)
-        low = torch.stack([R.amin(v.where(m, torch.inf)) for v, m in zip(parts, masks)]).amin(0)
+        low = torch.stack([R.amin(v.where(m, torch.inf)) for v, m in zip(parts, masks, strict=True)]).amin(0)
         low = torch.where(torch.isfinite(low), low, torch.zeros_like(low))
         add = torch.where(low < 0, 1.0 - low, torch.zeros_like(low)).unsqueeze(-1)
-        return [torch.where(m, v + add, torch.ones_like(v)) for v, m in zip(parts, masks)]
+        return [torch.where(m, v + add, torch.ones_like(v)) for v, m in zip(parts, masks, strict=True)]
 
     s, sl, su = shift(gap_g, gap_l, gap_u)
     z, zl, zu = shift(-gap_g, -gap_l, -gap_u)
@@ -139,32 +169,20 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         rl = (-x + sl + lbz) * fl
         ru = (x + su - ubz) * fu
         mu = ((s * z).sum(-1) + (sl * zl).sum(-1) + (su * zu).sum(-1)) / count
-        Wg, Wl, Wu = z / s * one_g, zl / sl * fl, zu / su * fu
-        P = reduced(Wg, Wl, Wu)
+        P = reduced(z / s * one_g, zl / sl * fl, zu / su * fu)
         system = _System(P, p, rho, delta)
 
-        def direction(rc, rcl, rcu):
-            gz, gl, gu = (-rc + z * ri) / s * one_g, (-rcl + zl * rl) / sl * fl, (-rcu + zu * ru) / su * fu
-            sol = system.solve(torch.cat([-rd - _mv(G.mT, gz) + gl - gu, -rp], -1))
-            dx, dy = sol[..., :n], sol[..., n:]
-            ds, dsl, dsu = (-ri - _mv(G, dx)) * one_g, (-rl + dx) * fl, (-ru - dx) * fu
-            dz, dzl, dzu = Wg * _mv(G, dx) + gz, -Wl * dx + gl, Wu * dx + gu
-            return dx, dy, ds, dsl, dsu, dz, dzl, dzu
+        newton = _Newton(system, G, (mG, ml, mu_), (s, sl, su), (z, zl, zu), (rd, rp, ri, rl, ru))
 
-        def step(d):
-            _, _, ds, dsl, dsu, dz, dzl, dzu = d
-            return torch.stack([_max_step(s, ds, mG), _max_step(sl, dsl, ml), _max_step(su, dsu, mu_),
-                                _max_step(z, dz, mG), _max_step(zl, dzl, ml), _max_step(zu, dzu, mu_)]).amin(0)
-
-        aff = direction(s * z, sl * zl, su * zu)
-        a = step(aff).unsqueeze(-1)
+        aff = newton.direction(s * z, sl * zl, su * zu)
+        a = newton.step(aff).unsqueeze(-1)
         _, _, ds, dsl, dsu, dz, dzl, dzu = aff
         mu_aff = (((s + a * ds) * (z + a * dz)).sum(-1) + ((sl + a * dsl) * (zl + a * dzl)).sum(-1)
                   + ((su + a * dsu) * (zu + a * dzu)).sum(-1)) / count
         sigma = (mu_aff / mu.clamp(min=torch.finfo(dt).tiny)).clamp(0, 1) ** 3
         sm = (sigma * mu).unsqueeze(-1)
-        d = direction(s * z + ds * dz - sm, sl * zl + dsl * dzl - sm, su * zu + dsu * dzu - sm)
-        a = (TAU * step(d)).clamp(max=1.0).where(running, torch.zeros_like(mu)).unsqueeze(-1)
+        d = newton.direction(s * z + ds * dz - sm, sl * zl + dsl * dzl - sm, su * zu + dsu * dzu - sm)
+        a = (TAU * newton.step(d)).clamp(max=1.0).where(running, torch.zeros_like(mu)).unsqueeze(-1)
         dx, dy, ds, dsl, dsu, dz, dzl, dzu = d
         x, y = x + a * dx, y + a * dy
         s, sl, su = (s + a * ds).where(mG, 1.0), (sl + a * dsl).where(ml, 1.0), (su + a * dsu).where(mu_, 1.0)

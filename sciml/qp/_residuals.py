@@ -117,13 +117,13 @@ def keep_best(best, meas, point, running):
         return merit, [p.clone() for p in point]
     better = (merit < best[0]) & running
     return (torch.where(better, merit, best[0]),
-            [torch.where(better.unsqueeze(-1), p, q) for p, q in zip(point, best[1])])
+            [torch.where(better.unsqueeze(-1), p, q) for p, q in zip(point, best[1], strict=True)])
 
 
 def pick_best(best, point, status):
     """The final point, except where the loop failed: there its best iterate."""
     failed = (status == Code.MAX_ITER) | (status == Code.NUMERICAL)
-    return tuple(torch.where(failed.unsqueeze(-1), q, p) for p, q in zip(point, best[1]))
+    return tuple(torch.where(failed.unsqueeze(-1), q, p) for p, q in zip(point, best[1], strict=True))
 
 
 def data_scale(d: Data):

@@ -29,8 +29,9 @@ MESSAGES = {
     "OPTIMAL": "optimal: the primal residual, the dual residual and the duality gap meet the tolerance",
     "INFEASIBLE": "primal infeasible: no x satisfies the constraints; result.certificate holds a checked Farkas "
                   "ray (λ, μ, μ_lb, μ_ub); x and the multipliers are NaN; check A, b, G, h, lb, ub",
-    "UNBOUNDED": "unbounded (dual infeasible): the objective decreases without bound on the feasible set along the checked "
-                 "ray result.certificate[..., :n]; x and the multipliers are NaN; add constraints or curvature",
+    "UNBOUNDED": "unbounded (dual infeasible): the objective decreases without bound on the feasible set along "
+                 "the checked ray result.certificate[..., :n]; x and the multipliers are NaN; add constraints or "
+                 "curvature",
 }
 #: rounds of the active-set polish
 POLISH_ROUNDS = 2
@@ -85,7 +86,7 @@ def _ineq_inputs(Q, c, A, b, G, h, lb, ub, dtype, device):
                          "(the problem would be trivially infeasible)")
     p, q = A.shape[-2], G.shape[-2]
     shapes = ((n, n), (n,), (p, n), (p,), (q, n), (q,), (n,), (n,))
-    return [t.expand(*batch, *s) for t, s in zip((Q, c, A, b, G, h, lb, ub), shapes)], batch
+    return [t.expand(*batch, *s) for t, s in zip((Q, c, A, b, G, h, lb, ub), shapes, strict=True)], batch
 
 
 def _check_convex(Q):
@@ -122,7 +123,7 @@ class _KKTFunction(torch.autograd.Function):
         x, y, z, _, _ = sol.point
         _, act_l, act_u = sol.factors.act
         gx, gy, gz, gzl, gzu = (torch.zeros_like(t) if g is None else g
-                                for g, t in zip((gx, gy, gz, gzl, gzu), sol.point))
+                                for g, t in zip((gx, gy, gz, gzl, gzu), sol.point, strict=True))
         # z_l = r on active lower bounds, z_u = −r on active upper ones, with r = Qx + c + Aᵀy + Gᵀz
         w = gzl.where(act_l, 0.0) - gzu.where(act_u, 0.0)
         d = R.Data(Q, None, A, None, G, None, None, None, None, None, None)
@@ -252,7 +253,10 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
                                original=data, back=lambda *pt: unscale(factors, *pt))
         code, nit, cert = point[5], point[6], point[7]
         point = point[:5]
-        for _ in range(POLISH_ROUNDS if polish else 0):
+        for round_ in range(POLISH_ROUNDS if polish else 0):
+            if round_ and bool((R.tolerance_ratio(R.measure(data, *unscale(factors, *point)), eps_abs, eps_rel)
+                                <= 1).all()):
+                break
             point, _ = _active.polish(scaled, point, eps_abs, eps_rel, back=lambda *pt: unscale(factors, *pt),
                                       original=data)
         point = unscale(factors, *point)
@@ -301,6 +305,6 @@ def _warm(x0, lam0, mu0, factors, batch, size, n, m, p, Q):
             raise ValueError(f"{name} must have shape (..., {k}), got {tuple(t.shape)}")
         given.append(t.expand(*batch, k).reshape(size, k))
     ones = [torch.ones(size, k, dtype=Q.dtype, device=Q.device) for k in (n, m, p, n, n)]
-    parts = [g if g is not None else o for g, o in zip(given, ones)] + ones[3:]
+    parts = [g if g is not None else o for g, o in zip(given, ones, strict=False)] + ones[3:]
     xs, ys, zs, _, _ = scale_point(factors, *parts)
     return (xs if x0 is not None else None, ys if lam0 is not None else None, zs if mu0 is not None else None)
