@@ -1,0 +1,32 @@
+"""sciml.qp.solve_qp on the Maros–Meszaros test set (``../shared/data/maros_meszaros``), scored as qpbenchmark
+scores it (tests/maros_meszaros.py); skipped where the data is absent. A handful of small problems run by
+default; the whole set of 62 is ``slow``."""
+
+import pytest
+
+import maros_meszaros as MM
+
+pytestmark = pytest.mark.skipif(not MM.available(), reason="Maros–Meszaros data not found (../shared/data)")
+
+SMALL = ["HS21", "HS35", "QPTEST", "HS118", "QAFIRO", "DUAL1", "CVXQP1_S"]
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_small_problems_at_high_accuracy(name):
+    s = MM.score(name, 1e-9)
+    assert s["solved"], s
+    assert s["objective_error"] <= 1e-6, s  # the published optimum has 8 significant digits
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("eps", [1e-9, 1e-6])
+def test_whole_set_no_false_status_and_counts(eps):
+    scores = [MM.score(name, eps) for name in MM.names()]
+    smallest = set(MM.names(smallest=True))
+    false = [s["name"] for s in scores if s["false_solved"] or s["false_infeasible"]]
+    assert not false, f"false solved/infeasible: {false}"
+    solved = sum(s["solved"] for s in scores)
+    solved40 = sum(s["solved"] for s in scores if s["name"] in smallest)
+    # measured (issue 16 targets: 37/40 and 50/62 at 1e-9; 40/40 and 60/62 at 1e-6); this guards the level reached
+    floor = {1e-9: (34, 46), 1e-6: (37, 52)}[eps]
+    assert (solved40, solved) >= floor, (solved40, solved, [s["name"] for s in scores if not s["solved"]])
