@@ -220,8 +220,8 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
     >>> r.x, r.lam
     (tensor([0.6667, 0.3333], dtype=torch.float64), tensor([-2.3333], dtype=torch.float64))
     >>> r = solve_qp([[2.0, 0.0], [0.0, 2.0]], [-2.0, -2.0], G=[[1.0, 1.0]], h=[1.0], lb=0.0)
-    >>> r.status, r.x, r.mu
-    (<QPStatus.OPTIMAL: 0>, tensor([0.5000, 0.5000], dtype=torch.float64), tensor([1.], dtype=torch.float64))
+    >>> r.status, [round(v, 12) for v in r.x.tolist()], round(float(r.mu), 12), float(r.gap) < 1e-9
+    (<QPStatus.OPTIMAL: 0>, [0.5, 0.5], 1.0, True)
 
     References
     ----------
