@@ -189,7 +189,8 @@ def plot_psd(f, Pxx, *, ax=None, db=False, label=None, **style):
     if P.shape[-1] != f.shape[0] or P.ndim > 2:
         raise ValueError(f"Pxx must have shape (len(f),) or (K, len(f)) with len(f) = {f.shape[0]}, got {P.shape}")
     ax = plt.gca() if ax is None else ax
-    values = 10 * np.log10(np.maximum(P, 1e-300)) if db else P
+    floor = max(float(np.max(P, initial=0.0)) * 1e-30, 1e-300)  # zeros drawn at a floor, not off the log axis
+    values = 10 * np.log10(np.maximum(P, floor)) if db else np.maximum(P, floor)
     lines = ax.plot(f, values.T, label=label, **style)
     if not db:
         ax.set_yscale("log")

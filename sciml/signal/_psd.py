@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sciml._validation import check_bool, check_choice, check_int
+from sciml._validation import as_tensor, check_bool, check_choice, check_int
 from sciml.signal._segments import (
     as_samples,
     check_fs,
@@ -301,7 +301,12 @@ def coherence(x, y, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=Non
     >>> bool((c[5:-5] > 0.95).all())
     True
     """
-    f, pxx = welch(x, fs, window, nperseg, noverlap, nfft, detrend, axis=axis)
-    _, pyy = welch(y, fs, window, nperseg, noverlap, nfft, detrend, axis=axis)
+    x, y = as_tensor(x, "x"), as_tensor(y, "y")
+    onesided = not (x.is_complex() or y.is_complex())  # all three on the same (two-sided) grid otherwise
+    f, pxx = welch(x, fs, window, nperseg, noverlap, nfft, detrend, onesided, axis=axis)
+    _, pyy = welch(y, fs, window, nperseg, noverlap, nfft, detrend, onesided, axis=axis)
     _, pxy = csd(x, y, fs, window, nperseg, noverlap, nfft, detrend, axis=axis)
+    if pxx.shape[axis] != pxy.shape[axis] or pyy.shape[axis] != pxy.shape[axis]:
+        raise ValueError(f"x and y of {x.shape[axis]} and {y.shape[axis]} samples give different frequency grids "
+                         "(nperseg shortened to each one's length); pass an nperseg no longer than either signal")
     return f, (pxy.real.square() + pxy.imag.square()) / pxx / pyy

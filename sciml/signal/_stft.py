@@ -234,7 +234,7 @@ def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None, in
     >>> bool(torch.allclose(y[:, :1000], x, rtol=0, atol=1e-12))
     True
     """
-    Z = as_tensor(Zxx, "Zxx")
+    Z = as_tensor(Zxx, "Zxx", nonempty=True)
     if Z.dim() < 2:
         raise ValueError(f"Zxx must have at least 2 dimensions (frequencies, segments), got shape {tuple(Z.shape)}")
     fs = check_fs(fs)
@@ -248,6 +248,8 @@ def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None, in
     nfreq, nseg = Z.shape[-2:]
     n_default = 2 * (nfreq - 1) if onesided else nfreq
     nperseg = n_default if nperseg is None else check_int(nperseg, "nperseg", low=1)
+    if nperseg < 1:
+        raise ValueError(f"Zxx has {nfreq} frequency row(s), too few to infer nperseg; pass nperseg")
     if nfft is None:
         nfft = nperseg if onesided and nperseg == n_default + 1 else n_default
     else:
