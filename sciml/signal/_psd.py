@@ -60,12 +60,10 @@ def cross_spectrum(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_on
     scale = scale_factor(win, fs, scaling)
     X = segment_fft(x, win, detrend, nperseg, noverlap, nfft, onesided)
     if same:
-        P = (X.real.square() + X.imag.square()) * scale
+        P = X.real.square().addcmul_(X.imag, X.imag)  # |X|², one allocation
     else:
-        Y = segment_fft(y, win, detrend, nperseg, noverlap, nfft, onesided)
-        P = X.conj() * Y * scale
-    if onesided:
-        P = P * one_sided_doubling(P.shape[-1], nfft, P)
+        P = X.conj() * segment_fft(y, win, detrend, nperseg, noverlap, nfft, onesided)
+    # the scale and the one-sided doubling are positive per frequency: applied after averaging (fewer passes)
     if P.shape[-2] == 1:
         P = P[..., 0, :]
     elif average == "mean":
@@ -74,6 +72,9 @@ def cross_spectrum(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_on
         bias = median_bias(P.shape[-2])
         P = P.transpose(-1, -2)
         P = (_median(P) if not P.is_complex() else torch.complex(_median(P.real), _median(P.imag))) / bias
+    P = P * scale
+    if onesided:
+        P = P * one_sided_doubling(P.shape[-1], nfft, P)
     return frequencies(nfft, fs, onesided, x), P.movedim(-1, axis_x)
 
 

@@ -68,8 +68,13 @@ def segment_fft(x: torch.Tensor, win: torch.Tensor, detrend, nperseg: int, nover
                 onesided: bool) -> torch.Tensor:
     """The FFTs of the detrended, windowed segments of ``x`` along its last dimension: ``(..., nseg, nfreq)``."""
     segs = x.unfold(-1, nperseg, nperseg - noverlap)
-    segs = detrend_last(segs, detrend)
-    segs = segs * win.to(segs.dtype)
+    win = win.to(segs.dtype)
+    if detrend is False or detrend is None:
+        segs = segs * win
+    else:
+        segs = detrend_last(segs, detrend)
+        fresh = segs.data_ptr() != x.data_ptr() and not (torch.is_grad_enabled() and segs.requires_grad)
+        segs = segs.mul_(win) if fresh and segs.is_contiguous() else segs * win  # one pass less when we may
     if onesided:
         return torch.fft.rfft(segs, n=nfft, dim=-1)
     return torch.fft.fft(segs, n=nfft, dim=-1)
