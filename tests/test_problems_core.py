@@ -73,7 +73,7 @@ def test_from_dict_builds_and_verifies():
         ({"reference": {"oracle": {"tol": 1}}}, "reference.oracle", "no such reference"),
         ({"reference": {}}, "reference", "empty"),
         ({"operation": "det"}, "operation", "must be one of"),
-        ({"tolerance": 1e-3}, "tolerance", "unknown key .tolerance. \\(the keys here are A, b, "),
+        ({"tolerance": 1e-3}, "tolerance", "unknown key .tolerance. \\(the keys here are A, B, b, "),
     ],
 )
 def test_malformed_table_names_key_and_problem(change, key, message):

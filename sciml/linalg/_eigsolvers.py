@@ -91,6 +91,8 @@ def eigsh(A, k: int = 6, *, which: str = "LM", v0=None, ncv: int | None = None, 
               100\,\varepsilon\,\|T\|_2),
 
     with ``which`` choosing the end as in ``scipy.sparse.linalg.eigsh``; only products with ``A`` are needed.
+    Converged pairs are confirmed by one more search from a random direction orthogonal to them (a Krylov
+    space of one starting vector holds only one copy of a multiple eigenvalue).
 
     Parameters
     ----------
@@ -150,7 +152,7 @@ def eigsh(A, k: int = 6, *, which: str = "LM", v0=None, ncv: int | None = None, 
     W = torch.zeros_like(V)
     V[:, 0] = v / torch.linalg.vector_norm(v)
     W[:, 0] = op.matvec(V[:, 0])
-    j, nmatvec, history = 1, 1, []
+    j, nmatvec, history, confirmed = 1, 1, [], None
     status, nit = KrylovStatus.MAX_ITER, maxiter
     for restart in range(maxiter + 1):
         while j < ncv:
@@ -174,8 +176,20 @@ def eigsh(A, k: int = 6, *, which: str = "LM", v0=None, ncv: int | None = None, 
         history.append(res)
         floor = 100 * eps * float(theta.abs().max())
         if bool((res <= torch.clamp(tol * theta[idx].abs(), min=floor)).all()):
-            status, nit = KrylovStatus.SUCCESS, restart
-            break
+            # a single-vector Krylov space holds one copy of a multiple eigenvalue: before accepting, lock the
+            # pairs and search again from a fresh direction; done when that finds nothing more wanted
+            if confirmed is not None and torch.allclose(theta[idx], confirmed, rtol=1e-8, atol=floor):
+                status, nit = KrylovStatus.SUCCESS, restart
+                break
+            confirmed = theta[idx].clone()
+            if restart == maxiter:
+                break
+            V[:, :k], W[:, :k] = X, AX
+            f = _orthogonalize(torch.randn(n, dtype=op.dtype, generator=generator).to(op.device), V[:, :k])
+            V[:, k] = f / torch.linalg.vector_norm(f)
+            W[:, k] = op.matvec(V[:, k])
+            j, nmatvec = k + 1, nmatvec + 1
+            continue
         if restart == maxiter:
             break
         keep = min(ncv - 1, k + (ncv - k) // 2)
