@@ -82,8 +82,8 @@ class LinalgProblem(Problem):
         if "exact" in self.tolerances and self.exact is None:
             raise ValueError("an 'exact' reference needs the exact values: pass exact=[...]")
         if ("warning" in self.tolerances) != (self.warns is not None):
-            raise ValueError("warns = '...' and a [reference.warning] go together: name the expected warning and "
-                             "give the reference a tolerance (0.5)")
+            raise ValueError("warns (the expected warning) needs a [reference.warning] with tol = 0.5, and that "
+                             "reference needs warns = 'IllConditionedWarning' (the warning's name)")
         if self.warns is not None:
             self.warns = check_choice(self.warns, "warns", WARNINGS)
 
