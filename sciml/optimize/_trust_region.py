@@ -3,7 +3,7 @@ r"""Trust-region methods: ``trust-ncg`` (Steihaug's CG) and ``trust-exact`` (Mor
 Each iteration minimizes the model :math:`m(p) = f + g^T p + \tfrac12 p^T H p` over :math:`\|p\| \le \Delta`,
 then compares the actual with the predicted decrease, :math:`\rho = (f(x) - f(x + p)) / (m(0) - m(p))`:
 the step is taken when :math:`\rho > 0.15` (SciPy's ``eta``); :math:`\Delta` shrinks
-to :math:`\|p\|/4` when :math:`\rho < 1/4` and doubles (up to ``max_radius``) when :math:`\rho > 3/4` with the
+to :math:`\Delta/4` when :math:`\rho < 1/4` and doubles (up to ``max_radius``) when :math:`\rho > 3/4` with the
 step on the boundary. Rejected trials shrink :math:`\Delta` within the same iteration. :math:`\rho` is a
 ratio of decreases, so a positive factor on ``f`` changes nothing.
 
@@ -134,7 +134,7 @@ class _TrustRegion(Method):
             if f_new == -math.inf:
                 return Step(x_new, f_new, g_new)
             if rho < 0.25:
-                self.radius = 0.25 * pnorm
+                self.radius = 0.25 * self.radius
             elif rho > 0.75 and pnorm >= 0.99 * self.radius:
                 self.radius = min(2 * self.radius, self.options["max_radius"])
             if rho > self.options["eta"]:
