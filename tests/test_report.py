@@ -242,3 +242,12 @@ def test_qp_constraint_legend_reads_as_mathematics_and_fills_the_figure():
     boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
     width = fig.bbox.width
     assert min(b.x0 for b in boxes) < 0.05 * width and max(b.x1 for b in boxes) > 0.95 * width  # no wide margins
+
+
+def test_mgh_figure_measures_the_gap_to_the_minimum_the_run_reached():
+    p = problems.load("mgh02_freudenstein_and_roth")  # a local minimum 48.98... besides the global 0
+    history = torch.tensor([400.0, 60.0, 48.99, 48.98425367924]).double()
+    fig = _figure(p, types.SimpleNamespace(fun_history=history))
+    (ax,) = fig.axes
+    assert ax.get_legend().get_texts()[0].get_text() == "f(x_k) − f*, f* = 48.98425 (tabulated)"
+    assert ax.lines[0].get_ydata()[-1] < 1e-6 and all(float(t).is_integer() for t in ax.get_xticks())
