@@ -8,6 +8,8 @@ filter forward and then backward in time squares its magnitude response and canc
 
 from __future__ import annotations
 
+import numpy as np
+import scipy.signal
 import torch
 
 from sciml._validation import as_tensor, check_int
@@ -36,12 +38,71 @@ def _normalised_sections(sos: torch.Tensor, dtype) -> list[tuple[torch.Tensor, t
     return [normalised(row[:3], row[3:], dtype) for row in sos]
 
 
+def _stacked(sos: torch.Tensor, dtype) -> torch.Tensor:
+    """The sections normalised by their ``a0``, as an (n_sections, 6) tensor."""
+    return torch.stack([torch.cat(pair) for pair in _normalised_sections(sos, dtype)])
+
+
+def _cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
+    """The sections one after the other along the last dimension (``zi``: (n_sections, ..., 2) or None)."""
+    for k, row in enumerate(sos):
+        x, _ = filter_last(row[:3], row[3:], x, None if zi is None else zi[k])
+    return x
+
+
+class _SOSFilt(torch.autograd.Function):
+    """``scipy.signal.sosfilt`` of normalised sections along the last dimension in one C loop; the backward
+    pass differentiates the section-by-section cascade (recomputed, so the forward pass keeps SciPy's speed;
+    once differentiable: for second derivatives filter section by section with :func:`lfilter`)."""
+
+    @staticmethod
+    def forward(sos, x, zi):
+        args = [sos.detach().numpy(), x.detach().numpy()]
+        if zi is None:
+            y = scipy.signal.sosfilt(*args, axis=-1)
+        else:
+            y = scipy.signal.sosfilt(*args, axis=-1, zi=zi.detach().numpy().copy())[0]  # SciPy overwrites zi
+        return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*(t for t in inputs if t is not None))
+        ctx.has_zi = inputs[2] is not None
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, gy):
+        saved = ctx.saved_tensors
+        args = [t.detach().requires_grad_(need) if t is not None else None
+                for t, need in zip((saved[0], saved[1], saved[2] if ctx.has_zi else None), ctx.needs_input_grad,
+                                   strict=True)]
+        with torch.enable_grad():
+            wanted = [t for t, need in zip(args, ctx.needs_input_grad, strict=True) if need]
+            grads = iter(torch.autograd.grad(_cascade(*args), wanted, gy))
+        return tuple(next(grads) if need else None for need in ctx.needs_input_grad)
+
+
+def cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
+    """The filtered real or complex ``x`` along its last dimension (normalised sections): SciPy's loop on the
+    CPU, the blocked scan elsewhere."""
+    if x.is_complex():
+        return torch.complex(cascade(sos, x.real, None if zi is None else zi.real),
+                             cascade(sos, x.imag, None if zi is None else zi.imag))
+    if x.device.type == "cpu":
+        if zi is not None:
+            zi = zi.expand(zi.shape[0], *x.shape[:-1], 2)
+        return _SOSFilt.apply(sos, x, zi)
+    return _cascade(sos, x, zi)
+
+
 def sosfilt(sos, x, axis=-1, zi=None):
     r"""Filter ``x`` along ``axis`` by a cascade of second-order sections, as ``scipy.signal.sosfilt``.
 
     Each section :math:`y_n = b_0 x_n + b_1 x_{n-1} + b_2 x_{n-2} - a_1 y_{n-1} - a_2 y_{n-2}` (normalised by
     :math:`a_0`) filters the output of the previous one; the states are SciPy's (two per section, transposed
-    direct form). The recursion runs as in :func:`lfilter`.
+    direct form). On the CPU all sections run in SciPy's C loop (its values, its speed) and the backward pass
+    differentiates the cascade section by section (first derivatives; for second derivatives chain
+    :func:`lfilter` over the rows); off the CPU the recursion is :func:`lfilter`'s blocked scan.
 
     Parameters
     ----------
@@ -92,6 +153,8 @@ def sosfilt(sos, x, axis=-1, zi=None):
         if zi.dim() < 1 or zi.shape[0] != sos.shape[0]:
             raise ValueError(f"zi must have one set of states per section, shape ({sos.shape[0]}, ...), got "
                              f"{tuple(zi.shape)}")
+    if zi is None:
+        return cascade(_stacked(sos.to(x.device), x.real.dtype), x, None).movedim(-1, axis_i)
     finals = []
     for k, (b, a) in enumerate(_normalised_sections(sos.to(x.device), x.real.dtype)):
         z = None if zi is None else states(zi[k], original, 2, axis_i, "zi")
@@ -216,10 +279,10 @@ def sosfiltfilt(sos, x, axis=-1, padtype="odd", padlen=None):
                                       + [b.sum() / a.sum() for b, a in pairs[:-1]]), 0)
     zi = zi * scale[:, None]
 
+    normal = _stacked(sos.to(x.device), x.real.dtype)
+
     def run(v, v0):
-        for k, (b, a) in enumerate(pairs):
-            v, _ = filter_last(b, a, v, zi[k] * v0)
-        return v
+        return cascade(normal, v, zi.reshape(zi.shape[0], *[1] * (v.dim() - 1), 2) * v0)
 
     return _forward_backward(x, edge, padtype, run).movedim(-1, axis_i)
 

@@ -38,7 +38,7 @@ class _LFilter(torch.autograd.Function):
         if zi is None:
             y = scipy.signal.lfilter(*arrays, axis=-1)
         else:
-            y = scipy.signal.lfilter(*arrays, axis=-1, zi=zi.detach().contiguous().numpy())[0]
+            y = scipy.signal.lfilter(*arrays, axis=-1, zi=zi.detach().numpy().copy())[0]
         return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
 
     @staticmethod
