@@ -244,7 +244,7 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
     _check_convex(Q)
     n, m, p = Q.shape[-1], tensors[2].shape[-2], tensors[4].shape[-2]
     size = math.prod(batch)
-    flat = [t.reshape(size, *t.shape[len(batch):]) for t in tensors]
+    flat = _fix_variables([t.reshape(size, *t.shape[len(batch):]) for t in tensors])
     with torch.no_grad():
         data = R.make_data(*(t.detach() for t in flat))
         scaled, factors = equilibrate(data)
@@ -270,10 +270,14 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
         x, lam, mu, mu_lb, mu_ub = _KKTFunction.apply(_Solution(point, kkt, ~infeasible), *flat)
     else:
         x, lam, mu, mu_lb, mu_ub = point
+    x, lam, mu, mu_lb, mu_ub = _unfix(m, x, lam, mu, mu_lb, mu_ub)
     x, lam, mu, mu_lb, mu_ub = (t.reshape(*batch, t.shape[-1]) for t in (x, lam, mu, mu_lb, mu_ub))
     Qb, cb = tensors[0], tensors[1]
     fun = 0.5 * (x * (Qb @ x.unsqueeze(-1)).squeeze(-1)).sum(-1) + (cb * x).sum(-1)
     meas = {k: v.masked_fill(infeasible, math.nan).reshape(batch) for k, v in meas.items()}
+    if flat[2].shape[-2] > m:  # the Farkas ray of the fixed-variable rows goes back to their bounds
+        y_, z_, zl_, zu_ = cert.primal.split([flat[2].shape[-2], p, n, n], -1)
+        cert.primal = torch.cat(_unfix(m, x, y_, z_, zl_, zu_)[1:], -1)
     certificate = torch.where((status == int(QPStatus.INFEASIBLE)).unsqueeze(-1), cert.primal,
                               torch.nn.functional.pad(cert.dual, (0, m + p + n), value=math.nan))
     status = status.reshape(batch)
@@ -291,6 +295,26 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
     return conclude(result, throw=throw, category=QPWarning)
 
 
+def _fix_variables(flat):
+    """Variables with ``lb == ub`` as equality rows ``x_j = lb_j`` appended to ``A`` (zero rows elsewhere), their
+    bounds dropped: two bounds with no interior between them stall an interior-point method."""
+    Q, c, A, b, G, h, lb, ub = flat
+    fixed = (lb == ub).detach()
+    if not bool(fixed.any()):
+        return flat
+    rows = torch.diag_embed(fixed.to(Q.dtype))
+    A, b = torch.cat([A, rows], -2), torch.cat([b, lb.where(fixed, 0.0)], -1)
+    return [Q, c, A, b, G, h, lb.where(~fixed, -math.inf), ub.where(~fixed, math.inf)]
+
+
+def _unfix(m, x, lam, mu, mu_lb, mu_ub):
+    """The multipliers of the rows of :func:`_fix_variables` back as those of the bounds (``μ_ub − μ_lb = y``)."""
+    if lam.shape[-1] == m:
+        return x, lam, mu, mu_lb, mu_ub
+    lam, y = lam[..., :m], lam[..., m:]
+    return x, lam, mu, mu_lb + (-y).clamp(min=0), mu_ub + y.clamp(min=0)
+
+
 def _warm(x0, lam0, mu0, factors, batch, size, n, m, p, Q):
     """The warm start in the scaled variables, or None."""
     if x0 is None and lam0 is None and mu0 is None:
@@ -304,7 +328,10 @@ def _warm(x0, lam0, mu0, factors, batch, size, n, m, p, Q):
         if t.shape[-1:] != (k,):
             raise ValueError(f"{name} must have shape (..., {k}), got {tuple(t.shape)}")
         given.append(t.expand(*batch, k).reshape(size, k))
-    ones = [torch.ones(size, k, dtype=Q.dtype, device=Q.device) for k in (n, m, p, n, n)]
+    m_rows = factors[1].shape[-1]  # m, or m + n with fixed variables as rows
+    if given[1] is not None and m_rows > m:
+        given[1] = torch.nn.functional.pad(given[1], (0, m_rows - m))
+    ones = [torch.ones(size, k, dtype=Q.dtype, device=Q.device) for k in (n, m_rows, p, n, n)]
     parts = [g if g is not None else o for g, o in zip(given, ones, strict=False)] + ones[3:]
     xs, ys, zs, _, _ = scale_point(factors, *parts)
     return (xs if x0 is not None else None, ys if lam0 is not None else None, zs if mu0 is not None else None)
