@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CAPABILITIES = ("linalg", "qp", "signal", "optimize", "calculus", "pinn")
+CAPABILITIES = ("linalg", "qp", "signal", "optimize", "calculus", "pinn", "learn")
 
 
 def main(argv=None) -> int:
