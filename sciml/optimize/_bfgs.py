@@ -72,5 +72,7 @@ class BFGS(Method):
             self.H = torch.eye(s.numel(), dtype=s.dtype, device=s.device) * (sy / float(y @ y))
         rho = 1.0 / sy
         Hy = self.H @ y
-        self.H = (self.H + (rho * rho * (sy + float(y @ Hy))) * torch.outer(s, s)
-                  - rho * (torch.outer(Hy, s) + torch.outer(s, Hy)))
+        # three in-place rank-one updates: O(n²) work and no n × n temporaries
+        self.H.addr_(s, s, alpha=rho * rho * (sy + float(y @ Hy)))
+        self.H.addr_(Hy, s, alpha=-rho)
+        self.H.addr_(s, Hy, alpha=-rho)
