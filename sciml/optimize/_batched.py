@@ -216,7 +216,7 @@ def minimize_batched(fun, x, *, method, options, gtol, rtol, max_iter, check_hes
         s = step_t[:, None] * d
         y = g_new - g
         x = torch.where(ok[:, None], x + s, x)
-        f, g_old, g = torch.where(ok, f_new, f), g, torch.where(ok[:, None], g_new, g)
+        f, g = torch.where(ok, f_new, f), torch.where(ok[:, None], g_new, g)
         nit += ok.long()
         t = torch.where(ok, step_t, t)
         sy = (s * y).sum(1)
@@ -237,7 +237,6 @@ def minimize_batched(fun, x, *, method, options, gtol, rtol, max_iter, check_hes
             rho = torch.cat([rho, rg[:, None]], 1)[:, -m:]
             gamma = torch.where(good, sy / (y * y).sum(1).clamp_min(torch.finfo(x.dtype).tiny), gamma)
         fresh = fresh & ~ok
-        del g_old
     return _result(batch, x, f, g, status, nit, method, check_hessian, throw)
 
 
