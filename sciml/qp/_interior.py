@@ -26,6 +26,7 @@ from __future__ import annotations
 import torch
 
 from sciml.qp import _residuals as R
+from sciml.qp._scaling import unscale
 
 #: the proximal regularization: its start and its floor (relative to the scale of Q, and absolute for δ)
 REG_START, REG_MIN = 1e-9, 1e-11
@@ -97,53 +98,33 @@ class _Newton:
         return torch.stack([_max_step(v, dv, m) for v, dv, m in zip(values, steps, masks, strict=True)]).amin(0)
 
 
-def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, back=None):
+def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, factors=None, state=None):
     """Solve a flat batch of QPs; ``data`` is a :class:`sciml.qp._residuals.Data` with batch dimension first.
 
-    ``original`` and ``back`` (a map of a point of ``data`` to one of ``original``) let the loop run on
+    ``original`` and the equilibration ``factors`` (:func:`sciml.qp._scaling.equilibrate`) let the loop run on
     equilibrated data while every test is made on the original problem. Returns ``(x, y, z, zl, zu, status,
     nit, certificates)`` in the variables of ``data``, where ``status`` holds the codes of
     :class:`sciml.qp._residuals.Code` per element and ``certificates`` the rays of infeasible elements (in the
-    variables of ``original``).
+    variables of ``original``). Once at most a quarter of a batch is still running, the loop goes on with
+    those elements alone (``state`` carries their iterate), so that a few slow problems do not cost the whole
+    batch their iterations.
     """
     original = data if original is None else original
-    back = back or (lambda *point: point)
+
+    def back(*point):
+        return point if factors is None else unscale(factors, *point)
+
     Q, c, A, b, G, h, lb, ub = data.Q, data.c, data.A, data.b, data.G, data.h, data.lb, data.ub
     mG, ml, mu_ = data.mG, data.ml, data.mu
-    B, n, p = Q.shape[0], Q.shape[-1], A.shape[-2]
+    B, p = Q.shape[0], A.shape[-2]
     dt = Q.dtype
     count = (mG.sum(-1) + ml.sum(-1) + mu_.sum(-1)).clamp(min=1).to(dt)
     hz, lbz, ubz = h.where(mG, 0.0), lb.where(ml, 0.0), ub.where(mu_, 0.0)
-    fl, fu = ml.to(dt), mu_.to(dt)
+    one_g, fl, fu = mG.to(dt), ml.to(dt), mu_.to(dt)
     scale = 1.0 + Q.abs().amax((-2, -1)).clamp(min=0)
-    rho = (REG_START * scale).unsqueeze(-1)
-    delta = torch.full_like(rho, REG_START)
-
-    def reduced(Wg, Wl, Wu):
-        H = Q + G.mT @ (Wg.unsqueeze(-1) * G) + torch.diag_embed(Wl * fl + Wu * fu)
-        top = torch.cat([H, A.mT], -1)
-        return torch.cat([top, torch.cat([A, Q.new_zeros(B, p, p)], -1)], -2)
-
-    # initial point (CVXOPT's): the least-squares solve with unit weights, then slacks and multipliers shifted
-    one_g, one_n = mG.to(dt), torch.ones_like(c)
-    system = _System(reduced(one_g, one_n, one_n), p, rho, delta)
-    sol = system.solve(torch.cat([-c + _mv(G.mT, hz * one_g) + lbz * fl + ubz * fu, b], -1))
-    x, y = sol[..., :n], sol[..., n:]
-    gap_g, gap_l, gap_u = hz - _mv(G, x), x - lbz, ubz - x
-
-    def shift(*parts):
-        masks = (mG, ml, mu_)
-        low = torch.stack([R.amin(v.where(m, torch.inf)) for v, m in zip(parts, masks, strict=True)]).amin(0)
-        low = torch.where(torch.isfinite(low), low, torch.zeros_like(low))
-        add = torch.where(low < 0, 1.0 - low, torch.zeros_like(low)).unsqueeze(-1)
-        return [torch.where(m, v + add, torch.ones_like(v)) for v, m in zip(parts, masks, strict=True)]
-
-    s, sl, su = shift(gap_g, gap_l, gap_u)
-    z, zl, zu = shift(-gap_g, -gap_l, -gap_u)
-    if warm is not None:
-        x, y, z, zl, zu, s, sl, su = R.warm_start(warm, data, x, y, z, zl, zu, s, sl, su)
-    z, zl, zu = z.where(mG, 0.0), zl.where(ml, 0.0), zu.where(mu_, 0.0)
-
+    if state is None:
+        state = _start(data, warm)
+    x, y, z, zl, zu, s, sl, su, rho, delta = state
     status = torch.full((B,), R.Code.RUNNING, dtype=torch.long, device=Q.device)
     nit = torch.zeros(B, dtype=torch.long, device=Q.device)
     cert = R.Certificates.empty(data)
@@ -161,6 +142,19 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         running = status == R.Code.RUNNING
         if not bool(running.any()) or it == max_iter:
             break
+        if B >= 16 and int(running.sum()) <= B // 4:  # go on with the few still running
+            idx = torch.nonzero(running).squeeze(-1)
+            sub = interior_point(
+                R.Data(*(t[idx] for t in data)), eps_abs=eps_abs, eps_rel=eps_rel, max_iter=max_iter - it,
+                original=R.Data(*(t[idx] for t in original)),
+                factors=None if factors is None else tuple(f[idx] for f in factors),
+                state=tuple(t[idx] for t in (x, y, z, zl, zu, s, sl, su, rho, delta)))
+            point = R.pick_best(best, (x, y, z, zl, zu), status)
+            for full, part in zip(point, sub[:5], strict=True):
+                full[idx] = part
+            status[idx], nit[idx] = sub[5], nit[idx] + sub[6]
+            cert.primal[idx], cert.dual[idx] = sub[7].primal, sub[7].dual
+            return (*point, status, nit, cert)
         nit = nit + running.long()
         # residuals of the KKT conditions
         rd = _mv(Q, x) + c + _mv(A.mT, y) + _mv(G.mT, z) - zl * fl + zu * fu
@@ -169,9 +163,7 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         rl = (-x + sl + lbz) * fl
         ru = (x + su - ubz) * fu
         mu = ((s * z).sum(-1) + (sl * zl).sum(-1) + (su * zu).sum(-1)) / count
-        P = reduced(z / s * one_g, zl / sl * fl, zu / su * fu)
-        system = _System(P, p, rho, delta)
-
+        system = _System(_reduced(data, z / s * one_g, zl / sl * fl, zu / su * fu), p, rho, delta)
         newton = _Newton(system, G, (mG, ml, mu_), (s, sl, su), (z, zl, zu), (rd, rp, ri, rl, ru))
 
         aff = newton.direction(s * z, sl * zl, su * zu)
@@ -193,3 +185,43 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
     status = torch.where(status == R.Code.RUNNING, R.Code.MAX_ITER, status)
     x, y, z, zl, zu = R.pick_best(best, (x, y, z, zl, zu), status)
     return x, y, z, zl, zu, status, nit, cert
+
+
+def _reduced(d, Wg, Wl, Wu):
+    """The reduced Newton matrix ``[[Q + GᵀW G + W_l + W_u, Aᵀ], [A, 0]]`` (unregularized)."""
+    Q, A, G = d.Q, d.A, d.G
+    B, p = Q.shape[0], A.shape[-2]
+    H = Q + G.mT @ (Wg.unsqueeze(-1) * G) + torch.diag_embed(Wl * d.ml.to(Q.dtype) + Wu * d.mu.to(Q.dtype))
+    return torch.cat([torch.cat([H, A.mT], -1), torch.cat([A, Q.new_zeros(B, p, p)], -1)], -2)
+
+
+def _start(data, warm):
+    """The initial iterate: CVXOPT's (the least-squares solve with unit weights, then slacks and multipliers
+    shifted to be positive), or the warm start; with the initial regularization."""
+    Q, c, b, G, h, lb, ub = data.Q, data.c, data.b, data.G, data.h, data.lb, data.ub
+    mG, ml, mu_ = data.mG, data.ml, data.mu
+    n, p, dt = Q.shape[-1], data.A.shape[-2], Q.dtype
+    hz, lbz, ubz = h.where(mG, 0.0), lb.where(ml, 0.0), ub.where(mu_, 0.0)
+    one_g, fl, fu = mG.to(dt), ml.to(dt), mu_.to(dt)
+    scale = 1.0 + Q.abs().amax((-2, -1)).clamp(min=0)
+    rho = (REG_START * scale).unsqueeze(-1)
+    delta = torch.full_like(rho, REG_START)
+    one_n = torch.ones_like(c)
+    system = _System(_reduced(data, one_g, one_n, one_n), p, rho, delta)
+    sol = system.solve(torch.cat([-c + _mv(G.mT, hz * one_g) + lbz * fl + ubz * fu, b], -1))
+    x, y = sol[..., :n], sol[..., n:]
+    gap_g, gap_l, gap_u = hz - _mv(G, x), x - lbz, ubz - x
+    masks = (mG, ml, mu_)
+
+    def shift(*parts):
+        low = torch.stack([R.amin(v.where(m, torch.inf)) for v, m in zip(parts, masks, strict=True)]).amin(0)
+        low = torch.where(torch.isfinite(low), low, torch.zeros_like(low))
+        add = torch.where(low < 0, 1.0 - low, torch.zeros_like(low)).unsqueeze(-1)
+        return [torch.where(m, v + add, torch.ones_like(v)) for v, m in zip(parts, masks, strict=True)]
+
+    s, sl, su = shift(gap_g, gap_l, gap_u)
+    z, zl, zu = shift(-gap_g, -gap_l, -gap_u)
+    if warm is not None:
+        x, y, z, zl, zu, s, sl, su = R.warm_start(warm, data, x, y, z, zl, zu, s, sl, su)
+    z, zl, zu = z.where(mG, 0.0), zl.where(ml, 0.0), zu.where(mu_, 0.0)
+    return x, y, z, zl, zu, s, sl, su, rho, delta

@@ -250,7 +250,7 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
         scaled, factors = equilibrate(data)
         warm = _warm(x0, lam0, mu0, factors, batch, size, n, m, p, Q)
         point = interior_point(scaled, eps_abs=eps_abs, eps_rel=eps_rel, max_iter=max_iter, warm=warm,
-                               original=data, back=lambda *pt: unscale(factors, *pt))
+                               original=data, factors=factors)
         code, nit, cert = point[5], point[6], point[7]
         point = point[:5]
         for round_ in range(POLISH_ROUNDS if polish else 0):
