@@ -229,7 +229,7 @@ def test_error_panels_do_not_stretch_over_exact_zeros():
 
 
 def test_qp_constraint_legend_reads_as_mathematics_and_fills_the_figure():
-    from sciml.problems._qp import linear_equation
+    from sciml.problems._qp_figure import linear_equation
 
     assert linear_equation([1, 1], 1) == "x₁ + x₂ = 1"
     assert linear_equation([2, -1], -3) == "2x₁ − x₂ = −3"
@@ -251,3 +251,16 @@ def test_mgh_figure_measures_the_gap_to_the_minimum_the_run_reached():
     (ax,) = fig.axes
     assert ax.get_legend().get_texts()[0].get_text() == "f(x_k) − f*, f* = 48.98425 (tabulated)"
     assert ax.lines[0].get_ydata()[-1] < 1e-6 and all(float(t).is_integer() for t in ax.get_xticks())
+
+
+@pytest.mark.parametrize("name", ["qp_maros_meszaros_hs21", "qp_redundant_equality", "qp_portfolio_long_only"])
+def test_qp_figures_slice_along_feasible_directions_only(name):
+    p = problems.load(name)
+    x = torch.tensor([float(problems.parse(str(v))) for v in p.exact_x], dtype=torch.float64)
+    fig = _figure(p, types.SimpleNamespace(x=x))
+    slices = fig.axes[-1]
+    curves = [line.get_ydata() for line in slices.lines if line.get_label().startswith("z: ")]
+    assert curves and min(float(np.min(y)) for y in curves) > -1e-9  # x* is a minimum along each of them
+    if name == "qp_maros_meszaros_hs21":  # inequalities and bounds written with their relation
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert "x₁ ≥ 2" in labels and "infeasible" in labels

@@ -10,32 +10,12 @@ import scipy.linalg
 import scipy.optimize
 
 from sciml.problems._base import Problem, brief
+from sciml.problems._qp_figure import constraint_rows, draw_line, plot_qp
 from sciml.problems._references import max_abs_error
 from sciml.problems._spec import Spec
 
 #: the statuses a qp problem file may expect
 EXPECTED = ("OPTIMAL", "INFEASIBLE", "UNBOUNDED")
-
-
-def linear_equation(coefficients, rhs, names=("x₁", "x₂", "x₃", "x₄", "x₅", "x₆", "x₇", "x₈", "x₉")) -> str:
-    """``a·x = b`` as a mathematician writes it: ``x₁ + x₂ = 1``, ``2x₁ − x₂ = 0`` (unit coefficients and zero
-    terms left out, true minus signs).
-
-    >>> linear_equation([1, 1], 1), linear_equation([2, -1, 0], -0.5), linear_equation([0, 0], 3)
-    ('x₁ + x₂ = 1', '2x₁ − x₂ = −0.5', '0 = 3')
-    """
-    def number(v) -> str:
-        return f"{v:g}".replace("-", "−")
-
-    terms = []
-    for a, name in zip(coefficients, names, strict=False):
-        a = float(a)
-        if a == 0:
-            continue
-        size = "" if abs(a) == 1 else number(abs(a))
-        sign = ("−" if a < 0 else "") if not terms else (" − " if a < 0 else " + ")
-        terms.append(f"{sign}{size}{name}")
-    return f"{''.join(terms) or '0'} = {number(float(rhs) + 0.0)}"
 
 
 def _x_lam(x, lam=None) -> str:
@@ -238,33 +218,14 @@ class QPProblem(Problem):
                                   value=lambda r: _x_lam(r.x, r.lam if self.A is not None else None),
                                   expected=lambda ref: _x_lam(*ref[:2]))
 
-    def _slices(self, ax, x, Q, c) -> None:
-        """The objective along up to four feasible directions z (an orthonormal basis of the null space of A)
-        through the solution: ``f(x + s z) − f(x)``, smallest at s = 0 when x is the constrained minimizer."""
-        Z = np.eye(len(x)) if self.A is None else scipy.linalg.null_space(np.asarray(self.A, dtype=float))
-        s = np.linspace(-1, 1, 201) * max(1.0, float(np.max(np.abs(x))))
-        for j in range(min(Z.shape[1], 4)):
-            z = Z[:, j]
-            ax.plot(s, 0.5 * s**2 * (z @ Q @ z) + s * (z @ (Q @ x + c)), label=f"z = feasible direction {j + 1}")
-        ax.axvline(0.0, color="k", lw=0.8)
-        ax.set(xlabel="step s from the solution x*", ylabel="f(x* + s z) − f(x*)")
-        ax.set_title("the objective along feasible directions (smallest at s = 0)", fontsize="medium")
-        ax.legend(fontsize="small")
-
     def _plot_verdict(self, result, ax) -> bool:
         """The constraint lines of a 2-variable problem with no answer (and the ray of an unbounded one)."""
         _, c, A, b, G, h, lb, ub = self._arrays()
         if len(c) != 2:
             return False
-        g = np.linspace(-3, 3, 2)
-        rows = [(a, r, "-", "equality") for a, r in zip(A, b, strict=True)]
-        rows += [(a, r, "--", "inequality ≤") for a, r in zip(G, h, strict=True)]
-        rows += [(np.eye(2)[i], v, ":", "bound") for i in range(2) for v in (lb[i], ub[i]) if np.isfinite(v)]
-        for a, r, style, kind in rows:
-            if abs(a[1]) > abs(a[0]):
-                ax.plot(g, (r - a[0] * g) / a[1], style, label=f"{kind}: {linear_equation(a, r)}")
-            else:
-                ax.plot((r - a[1] * g) / a[0], g, style, label=f"{kind}: {linear_equation(a, r)}")
+        styles = {"=": "-", "≤": "--", "≥": ":"}
+        for a, r, rel, text in constraint_rows(A, b, G, h, lb, ub):
+            draw_line(ax, a, r, ((-3, 3), (-3, 3)), ls=styles[rel], label=text)
         if result.status.name == "UNBOUNDED":
             d = result.certificate.detach().cpu().numpy()[:2]
             d = 2 * d / np.abs(d).max()
@@ -281,30 +242,8 @@ class QPProblem(Problem):
         x = result.x.detach().cpu().numpy()
         if not np.isfinite(x).all():  # infeasible or unbounded: the constraints, and the certificate's ray
             return self._plot_verdict(result, fig.add_subplot())
-        Q, c = np.asarray(self.Q, dtype=float), np.asarray(self.c, dtype=float)
-        if len(x) != 2:
-            self._slices(fig.add_subplot(), x, Q, c)
-            return True
-        grid = fig.add_gridspec(1, 2, width_ratios=(1, 1.6))
-        ax, side = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
-        span = max(1.0, 1.5 * float(np.max(np.abs(x))))
-        g = np.linspace(-span, span, 201)
-        X, Y = np.meshgrid(x[0] + g, x[1] + g)
-        P = np.stack([X, Y], -1)
-        F = 0.5 * np.einsum("...i,ij,...j->...", P, Q, P) + P @ c
-        ax.contour(X, Y, F, levels=25, cmap="viridis", linewidths=0.8)
-        for row, rhs in zip(self.A or [], self.b or [], strict=True):
-            a1, a2 = row
-            if abs(a2) > abs(a1):
-                ax.plot(X[0], (rhs - a1 * X[0]) / a2, "r-", label=linear_equation(row, rhs))
-            else:
-                ax.plot((rhs - a2 * Y[:, 0]) / a1, Y[:, 0], "r-", label=linear_equation(row, rhs))
-        ax.plot(*x, "k*", markersize=12, label=f"x* = ({x[0]:.6g}, {x[1]:.6g})")
-        ax.set_aspect("equal")
-        ax.set(xlim=(X.min(), X.max()), ylim=(Y.min(), Y.max()), xlabel="x₁", ylabel="x₂")
-        ax.set_title("contours of ½xᵀQx + cᵀx", fontsize="medium")
-        ax.legend(fontsize="small", framealpha=0.9)
-        self._slices(side, x, Q, c)
+        Q, c, A, b, G, h, lb, ub = self._arrays()
+        plot_qp(fig, x, Q, c, constraint_rows(A, b, G, h, lb, ub))
         return True
 
     @classmethod
