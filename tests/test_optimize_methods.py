@@ -212,6 +212,11 @@ def test_finite_difference_steps_are_scipys():
         np.testing.assert_allclose(g, ref, rtol=1e-12 if method == "cs" else 1e-9, atol=0)
 
 
+def test_complex_step_needs_complex_arithmetic():
+    with pytest.raises(TypeError, match="jac='cs' needs fun to compute in complex arithmetic"):
+        minimize(lambda x: float(np.sum(np.abs(np.asarray(x)) ** 2)), [1.0, 2.0], jac="cs")
+
+
 def test_unknown_fd_method():
     with pytest.raises(ValueError, match=r"jac must be None .*\['2-point', '3-point', 'cs'\]"):
         minimize(rosen, [0.0, 0.0], jac="4-point")

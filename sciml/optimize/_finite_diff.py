@@ -62,7 +62,12 @@ def fd_gradient(fun, z: torch.Tensor, f0: float, method: str) -> tuple[torch.Ten
         for i in range(n):
             e = torch.zeros_like(zc)
             e[i] = 1j * h[i]
-            g[i] = as_scalar(fun(zc + e), z.dtype, complex_ok=True).imag / h[i]
+            out = fun(zc + e)
+            if not (torch.is_tensor(out) and out.is_complex()) and not np.iscomplexobj(out):
+                raise TypeError("jac='cs' needs fun to compute in complex arithmetic (no abs, max, comparisons or "
+                                f"casts to real), but it returned {type(out).__name__} {out!r:.40} for complex x; "
+                                "use jac='3-point'")
+            g[i] = as_scalar(out, z.dtype, complex_ok=True).imag / h[i]
         return g, n
     for i in range(n):
         zp = z.clone()
