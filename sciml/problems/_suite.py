@@ -121,14 +121,16 @@ class SuiteProblem(Problem):
 
     def plot(self, result, fig) -> bool:
         """``f(x_k) − f*`` per iteration on a log scale; f* is the tabulated minimum the run reached (the one
-        nearest its last value), or on a box the least value reached; gaps below f*'s rounding level sit on it."""
+        nearest its last value), or the least value reached (on a box, or at a minimum the table does not list);
+        gaps below f*'s rounding level sit on it."""
         if result.fun_history is None:
             return False
         ax = fig.add_subplot()
         h = result.fun_history.numpy()
-        if self.bounds is None and self._minima:
-            best, which = min(self._minima, key=lambda m: abs(h[-1] - m)), "tabulated"
-        else:
+        best = min(self._minima, key=lambda m: abs(h[-1] - m)) if self._minima else None
+        if self.bounds is None and best is not None and abs(h[-1] - best) <= 1e-6 * max(1.0, abs(best)):
+            which = "tabulated"
+        else:  # on a box, or at a local minimum the table does not list (chained Rosenbrock, n ≥ 4)
             best, which = float(h.min()), "least value reached"
         floor = np.finfo(float).eps * max(1.0, abs(best))
         ax.semilogy(np.maximum(h - best, floor), ".-", ms=2, label=f"f(x_k) − f*, f* = {best:.7g} ({which})")
