@@ -264,3 +264,10 @@ def test_qp_figures_slice_along_feasible_directions_only(name):
     if name == "qp_maros_meszaros_hs21":  # inequalities and bounds written with their relation
         labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert "x₁ ≥ 2" in labels and "infeasible" in labels
+
+
+def test_signal_figure_writes_the_formula_as_mathematics():
+    p = problems.load("seed_spectrum")
+    fig = _figure(p, problems.verify_problem(p).result)
+    assert fig.axes[0].get_title() == "x(t) = sin(2·π·5·t) + sin(2·π·10·t)/2"
+    assert fig.axes[0].get_ylim()[1] > 1.2 * 1.3  # room above the signal (peak ≈ 1.3) for the legend

@@ -6,6 +6,7 @@ formula in t, sampled on a uniform grid, found by :func:`sciml.signal.dominant_f
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import scipy.optimize
@@ -159,7 +160,8 @@ class SpectrumProblem(Problem):
         left.plot(t.numpy(), x.numpy(), ".", ms=2, label="samples")
         left.plot(t.numpy(), result.model(t).numpy(), "-", lw=0.8, label="fitted components + offset")
         left.set(xlabel="t", ylabel="x(t)")
-        left.set_title(f"x(t) = {self.signal}", fontsize="small")
+        shown = re.sub(r"\bpi\b", "π", self.signal.replace("**", "^").replace("*", "·"))  # as a mathematician writes
+        left.set_title(f"x(t) = {shown}", fontsize="small")
         low, high = left.get_ylim()
         left.set_ylim(low, high + 0.3 * (high - low))  # room for the legend above the signal
         left.legend(loc="upper right", fontsize="small", ncols=2)
