@@ -1,4 +1,10 @@
-"""sciml.signal against SciPy: one-sided spectra, and dominant frequencies refined beyond the bin width."""
+"""sciml.signal against SciPy: one-sided spectra, dominant frequencies refined beyond the bin width, and the
+spectral toolbox of issue 17 on its grid — Welch PSDs of 1e6-sample signals with short and long, odd and even
+segments and several overlaps, batches of 1000 × 4096, STFT/ISTFT, ``sosfiltfilt`` on long signals and on
+batches. ``summary`` prints the issue's speed targets, met or not. ``SCIML_BENCH_SIGNAL_SMALL=1`` shrinks every
+size (a smoke run: the targets are then not meaningful)."""
+
+import os
 
 import numpy as np
 import scipy.fft
@@ -7,7 +13,14 @@ import scipy.signal
 import torch
 from _harness import Case
 
+from sciml import signal
 from sciml.signal import dominant_frequencies, spectrum
+
+SMALL = os.environ.get("SCIML_BENCH_SIGNAL_SMALL", "0") == "1"
+LONG = 20_000 if SMALL else 1_000_000
+BATCH = (20, 4096) if SMALL else (1000, 4096)
+#: (nperseg, noverlap) of the long-signal grid: short and long, even and odd segments, several overlaps
+SEGMENTS = [(64, None), (256, None), (255, 200), (256, 0), (4096, None), (4095, 3000)]
 
 
 def _scipy_dominant(x, t):
@@ -37,4 +50,72 @@ def cases():
     t, x = torch.from_numpy(t_np), torch.from_numpy(x_np)
     out.append(Case("dominant frequencies (seed)", lambda: dominant_frequencies(x, t),
                     {"scipy periodogram+curve_fit": lambda: _scipy_dominant(x_np, t_np)}))
+    return out + spectral_cases()
+
+
+def spectral_cases():
+    """Issue 17's grid: each case computes the same array in sciml (torch, float64) and in scipy.signal."""
+    rng = np.random.default_rng(17)
+    long_np = rng.standard_normal(LONG)
+    batch_np = rng.standard_normal(BATCH)
+    long_t, batch_t = torch.from_numpy(long_np), torch.from_numpy(batch_np)
+    out = []
+    for nperseg, noverlap in SEGMENTS:
+        kw = dict(nperseg=nperseg, noverlap=noverlap)
+        out.append(Case(f"welch N={LONG:.0e} nperseg={nperseg} noverlap={noverlap}",
+                        lambda kw=kw: signal.welch(long_t, **kw),
+                        {"scipy": lambda kw=kw: scipy.signal.welch(long_np, **kw)}))
+    for nperseg in (256, 255):
+        out.append(Case(f"welch batch {BATCH[0]}x{BATCH[1]} nperseg={nperseg}",
+                        lambda n=nperseg: signal.welch(batch_t, nperseg=n),
+                        {"scipy": lambda n=nperseg: scipy.signal.welch(batch_np, nperseg=n)}))
+    out.append(Case(f"welch median N={LONG:.0e} nperseg=256",
+                    lambda: signal.welch(long_t, nperseg=256, average="median"),
+                    {"scipy": lambda: scipy.signal.welch(long_np, nperseg=256, average="median")}))
+    out.append(Case(f"csd N={LONG:.0e} nperseg=256", lambda: signal.csd(long_t, long_t.flip(0), nperseg=256),
+                    {"scipy": lambda: scipy.signal.csd(long_np, long_np[::-1], nperseg=256)}))
+    out.append(Case(f"spectrogram N={LONG:.0e} nperseg=256", lambda: signal.spectrogram(long_t, nperseg=256),
+                    {"scipy": lambda: scipy.signal.spectrogram(long_np, nperseg=256)}))
+    out.append(Case(f"stft N={LONG:.0e} nperseg=256", lambda: signal.stft(long_t, nperseg=256),
+                    {"scipy": lambda: scipy.signal.stft(long_np, nperseg=256)}))
+    z_np = scipy.signal.stft(long_np, nperseg=256)[2]
+    z_t = torch.from_numpy(z_np)
+    out.append(Case(f"istft N={LONG:.0e} nperseg=256", lambda: signal.istft(z_t, nperseg=256),
+                    {"scipy": lambda: scipy.signal.istft(z_np, nperseg=256)}))
+    zb_np = scipy.signal.stft(batch_np, nperseg=256)[2]
+    zb_t = torch.from_numpy(zb_np)
+    out.append(Case(f"stft batch {BATCH[0]}x{BATCH[1]}", lambda: signal.stft(batch_t, nperseg=256),
+                    {"scipy": lambda: scipy.signal.stft(batch_np, nperseg=256)}))
+    out.append(Case(f"istft batch {BATCH[0]}x{BATCH[1]}", lambda: signal.istft(zb_t, nperseg=256),
+                    {"scipy": lambda: scipy.signal.istft(zb_np, nperseg=256)}))
+    sos = scipy.signal.butter(8, 0.1, output="sos")
+    out.append(Case(f"sosfiltfilt N={LONG:.0e} order 8", lambda: signal.sosfiltfilt(sos, long_t),
+                    {"scipy": lambda: scipy.signal.sosfiltfilt(sos, long_np)}))
+    out.append(Case(f"sosfiltfilt batch {BATCH[0]}x{BATCH[1]} order 8", lambda: signal.sosfiltfilt(sos, batch_t),
+                    {"scipy": lambda: scipy.signal.sosfiltfilt(sos, batch_np)}))
+    b, a = scipy.signal.butter(4, 0.2)
+    out.append(Case(f"lfilter N={LONG:.0e} order 4", lambda: signal.lfilter(b, a, long_t),
+                    {"scipy": lambda: scipy.signal.lfilter(b, a, long_np)}))
+    out.append(Case(f"hilbert batch {BATCH[0]}x{BATCH[1]}", lambda: signal.hilbert(batch_t),
+                    {"scipy": lambda: scipy.signal.hilbert(batch_np)}))
     return out
+
+
+def summary(rows) -> str:
+    """Issue 17's speed targets, from the measured ratios (sciml time / SciPy time)."""
+    grid = [(c, r) for c, p, _, _, r in rows if p == "scipy"]
+    if not grid:
+        return ""
+    slower = [(c, r) for c, r in grid if r > 1.0]
+    lines = [f"[{'met' if not slower else 'NOT met'}] never slower than SciPy in any cell of the grid "
+             f"({len(grid)} cells): " + ("all at most 1×" if not slower else
+                                         "; ".join(f"{c}: {r:.2f}×" for c, r in slower))]
+    short = [(c, r) for c, r in grid if c.startswith("welch N=") and ("nperseg=64 " in c or "nperseg=25" in c)]
+    batch = [(c, r) for c, r in grid if "batch" in c]
+    for what, cells in (("long signals with short segments", short), ("batches", batch)):
+        worst = max(r for _, r in cells) if cells else float("nan")
+        lines.append(f"[{'met' if worst <= 0.2 else 'NOT met'}] ≥ 5× faster on {what}: the slowest of "
+                     f"{len(cells)} cells is {1 / worst:.1f}× faster")
+    if SMALL:
+        lines.append("  (SCIML_BENCH_SIGNAL_SMALL=1: smoke sizes; the targets are not meaningful)")
+    return "\n".join(lines)

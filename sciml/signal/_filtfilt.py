@@ -46,7 +46,7 @@ def _stacked(sos: torch.Tensor, dtype) -> torch.Tensor:
 def _cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
     """The sections one after the other along the last dimension (``zi``: (n_sections, ..., 2) or None)."""
     for k, row in enumerate(sos):
-        x, _ = filter_last(row[:3], row[3:], x, None if zi is None else zi[k])
+        x, _ = filter_last(row[:3], row[3:], x, None if zi is None else zi[k], final=False)
     return x
 
 
@@ -56,18 +56,15 @@ class _SOSFilt(torch.autograd.Function):
     once differentiable: for second derivatives filter section by section with :func:`lfilter`)."""
 
     @staticmethod
-    def forward(sos, x, zi):
+    def forward(ctx, sos, x, zi):  # the ctx-first form: no per-call signature binding
         args = [sos.detach().numpy(), x.detach().numpy()]
         if zi is None:
             y = scipy.signal.sosfilt(*args, axis=-1)
         else:
             y = scipy.signal.sosfilt(*args, axis=-1, zi=zi.detach().numpy().copy())[0]  # SciPy overwrites zi
+        ctx.save_for_backward(*(t for t in (sos, x, zi) if t is not None))
+        ctx.has_zi = zi is not None
         return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(*(t for t in inputs if t is not None))
-        ctx.has_zi = inputs[2] is not None
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -336,6 +333,6 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     zi = steady_states(b, a)
 
     def run(v, v0):
-        return filter_last(b, a, v, zi * v0)[0]
+        return filter_last(b, a, v, zi * v0, final=False)[0]
 
     return _forward_backward(x, edge, padtype, run).movedim(-1, axis_i)

@@ -33,19 +33,16 @@ class _LFilter(torch.autograd.Function):
     adjoint-filter backward pass."""
 
     @staticmethod
-    def forward(b, a, x, zi):
+    def forward(ctx, b, a, x, zi):  # the ctx-first form: no per-call signature binding (setup_context costs it)
         arrays = [t.detach().numpy() for t in (b, a, x)]
         if zi is None:
             y = scipy.signal.lfilter(*arrays, axis=-1)
         else:
             y = scipy.signal.lfilter(*arrays, axis=-1, zi=zi.detach().numpy().copy())[0]
-        return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        b, a, x, zi = inputs
-        ctx.save_for_backward(b, a, x, output)
+        y = torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
+        ctx.save_for_backward(b, a, x, y)
         ctx.has_zi = zi is not None
+        return y
 
     @staticmethod
     def backward(ctx, gy):
@@ -116,15 +113,17 @@ def states(zi, x: torch.Tensor, p: int, axis: int, name: str = "zi") -> torch.Te
         raise ValueError(f"{name} of shape {tuple(zi.shape)} does not broadcast against x") from None
 
 
-def filter_last(b: torch.Tensor, a: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None):
+def filter_last(b: torch.Tensor, a: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None, final: bool = True):
     """``lfilter`` along the last dimension with normalised, equal-length (p + 1) ``b`` and ``a``;
-    ``zi`` (..., p) or None. Returns ``(y, zf)``."""
+    ``zi`` (..., p) or None. Returns ``(y, zf)`` (``zf`` None unless ``final``)."""
     if x.is_complex():
-        yr, zr = filter_last(b, a, x.real, None if zi is None else zi.real)
-        yi, zim = filter_last(b, a, x.imag, None if zi is None else zi.imag)
-        return torch.complex(yr, yi), torch.complex(zr, zim)
+        yr, zr = filter_last(b, a, x.real, None if zi is None else zi.real, final)
+        yi, zim = filter_last(b, a, x.imag, None if zi is None else zi.imag, final)
+        return torch.complex(yr, yi), (torch.complex(zr, zim) if final else None)
     p, n = a.shape[0] - 1, x.shape[-1]
     y = recursion(b, a, x, zi)
+    if not final:
+        return y, None
     # final states z_i = Σ_{m ≤ p-1-i} (b_{i+1+m} x_{N-1-m} − a_{i+1+m} y_{N-1-m}) (+ zi_{i+N} when N < p)
     xr = F.pad(x[..., -p:], (max(p - n, 0), 0)).flip(-1) if p else x[..., :0]
     yr = F.pad(y[..., -p:], (max(p - n, 0), 0)).flip(-1) if p else y[..., :0]
@@ -203,7 +202,7 @@ def lfilter(b, a, x, axis=-1, zi=None):
     b, a = normalised(b.to(x.device), a.to(x.device), x.real.dtype)
     p = a.shape[0] - 1
     z = None if zi is None else states(zi, x.movedim(-1, axis_i), p, axis_i)
-    y, zf = filter_last(b, a, x, z)
+    y, zf = filter_last(b, a, x, z, final=zi is not None)
     y = y.movedim(-1, axis_i)
     return y if zi is None else (y, zf.movedim(-1, axis_i))
 

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from sciml._validation import as_tensor, check_bool, check_choice, check_int, check_real
 from sciml.signal._detrend import check_axis
@@ -166,8 +167,17 @@ def stft(x, fs=1.0, window="hann", nperseg=256, noverlap=None, nfft=None, detren
 
 
 def _overlap_add(frames: torch.Tensor, step: int) -> torch.Tensor:
-    """Sum frames ``(..., nseg, L)`` placed ``step`` samples apart: ``(..., L + (nseg − 1) step)``."""
+    """Sum frames ``(..., nseg, L)`` placed ``step`` samples apart: ``(..., L + (nseg − 1) step)``. Frames cut
+    into ``r = ⌈L/step⌉`` blocks of ``step`` samples add as ``r`` shifted slices (no loop over segments);
+    for long frames with a short step, one ``index_add``."""
     nseg, length = frames.shape[-2:]
+    r = -(-length // step)
+    if r <= 16:
+        blocks = F.pad(frames, (0, r * step - length)).reshape(*frames.shape[:-2], nseg, r, step)
+        out = frames.new_zeros(*frames.shape[:-2], nseg + r - 1, step)
+        for i in range(r):
+            out = out + F.pad(blocks[..., i, :], (0, 0, i, r - 1 - i))
+        return out.reshape(*frames.shape[:-2], -1)[..., :length + (nseg - 1) * step]
     index = (torch.arange(nseg, device=frames.device)[:, None] * step
              + torch.arange(length, device=frames.device)).reshape(-1)
     out = frames.new_zeros(*frames.shape[:-2], length + (nseg - 1) * step)
@@ -234,7 +244,9 @@ def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None, in
     >>> bool(torch.allclose(y[:, :1000], x, rtol=0, atol=1e-12))
     True
     """
-    Z = as_tensor(Zxx, "Zxx", nonempty=True)
+    Z = as_tensor(Zxx, "Zxx", nonempty=True, finite=False)
+    if not bool(torch.isfinite(Z.sum())) and not bool(torch.isfinite(Z).all()):
+        raise ValueError("Zxx contains NaN or infinite entries; clean the input first")
     if Z.dim() < 2:
         raise ValueError(f"Zxx must have at least 2 dimensions (frequencies, segments), got shape {tuple(Z.shape)}")
     fs = check_fs(fs)
@@ -266,10 +278,10 @@ def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None, in
     else:
         win, _ = segment_window(window, nperseg, nperseg, torch.empty(0, dtype=real, device=Z.device))
     Zc = Z if Z.is_complex() else Z.to(torch.complex128 if real == torch.float64 else torch.complex64)
-    frames = (torch.fft.irfft(Zc, n=nfft, dim=-2) if onesided else torch.fft.ifft(Zc, n=nfft, dim=-2))
-    frames = frames[..., :nperseg, :].transpose(-1, -2)
-    frames = frames * (win.sum() if scaling == "spectrum" else torch.sqrt(fs * (win * win).sum()))
-    x = _overlap_add(frames * win.to(frames.dtype), step)
+    Zc = Zc.transpose(-1, -2).contiguous()  # (..., nseg, nfreq): each segment's spectrum contiguous
+    frames = (torch.fft.irfft(Zc, n=nfft, dim=-1) if onesided else torch.fft.ifft(Zc, n=nfft, dim=-1))
+    scale = win.sum() if scaling == "spectrum" else torch.sqrt(fs * (win * win).sum())
+    x = _overlap_add(frames[..., :nperseg] * (win * scale).to(frames.dtype), step)
     norm = _overlap_add((win * win).expand(nseg, nperseg), step)
     if boundary:
         x, norm = x[..., nperseg // 2:-(nperseg // 2) or None], norm[nperseg // 2:-(nperseg // 2) or None]
