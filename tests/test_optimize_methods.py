@@ -212,6 +212,25 @@ def test_finite_difference_steps_are_scipys():
         np.testing.assert_allclose(g, ref, rtol=1e-12 if method == "cs" else 1e-9, atol=0)
 
 
+def test_finite_differences_stay_in_the_box():
+    from scipy.optimize._numdiff import approx_derivative
+
+    def f(x):  # NaN outside [0, 1]^2
+        z = np.asarray(x)
+        return float(np.sum(np.sqrt(z) + np.sqrt(1 - z) + z**2))
+
+    box = (torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64))
+    x = np.array([1.0, 1e-12])
+    for method in ("2-point", "3-point"):
+        obj = minimize.__globals__["Objective"](f, (2,), torch.float64, jac=method,
+                                                box=minimize.__globals__["as_box"](box, 2, torch.float64, None))
+        g = obj.value_and_grad(torch.tensor(x))[1].numpy()
+        assert np.isfinite(g).all()
+        np.testing.assert_allclose(g, approx_derivative(f, x, method=method, bounds=([0, 0], [1, 1])), rtol=1e-6)
+    res = minimize(f, [0.5, 0.5], method="l-bfgs-b", jac="3-point", bounds=box)
+    assert res.success and np.isfinite(res.fun)
+
+
 def test_complex_step_needs_complex_arithmetic():
     with pytest.raises(TypeError, match="jac='cs' needs fun to compute in complex arithmetic"):
         minimize(lambda x: float(np.sum(np.abs(np.asarray(x)) ** 2)), [1.0, 2.0], jac="cs")

@@ -50,9 +50,11 @@ def as_scalar(out, dtype, *, complex_ok: bool = False) -> torch.Tensor:
     return t.to(dtype)
 
 
-def fd_gradient(fun, z: torch.Tensor, f0: float, method: str) -> tuple[torch.Tensor, int]:
+def fd_gradient(fun, z: torch.Tensor, f0: float, method: str, box=None) -> tuple[torch.Tensor, int]:
     """The gradient of the black box ``fun(z) -> scalar`` at ``z`` (``f0 = fun(z)``) and the number of
-    evaluations it took."""
+    evaluations it took. With a ``box`` (:class:`~sciml.optimize._bounds.Box`) the steps stay inside it, as in
+    SciPy: a forward step that would leave it is taken backwards, and a central difference that would is
+    replaced by the one-sided second-order formula."""
     h = fd_steps(z, method)
     g = torch.empty_like(z)
     n = z.numel()
@@ -69,27 +71,49 @@ def fd_gradient(fun, z: torch.Tensor, f0: float, method: str) -> tuple[torch.Ten
                                 "use jac='3-point'")
             g[i] = as_scalar(out, z.dtype, complex_ok=True).imag / h[i]
         return g, n
+    low = torch.full_like(z, -float("inf")) if box is None else box.low
+    high = torch.full_like(z, float("inf")) if box is None else box.high
+    evals = 0
+
+    def at(i, step):
+        nonlocal evals
+        zi = z.clone()
+        zi[i] += step
+        evals += 1
+        return float(as_scalar(fun(zi), z.dtype))
+
     for i in range(n):
-        zp = z.clone()
-        zp[i] += h[i]
-        fp = float(as_scalar(fun(zp), z.dtype))
+        hi = float(h[i])
+        up, down = float(z[i]) + abs(hi) <= float(high[i]), float(z[i]) - abs(hi) >= float(low[i])
         if method == "2-point":
-            g[i] = (fp - f0) / h[i]
-        else:
-            zm = z.clone()
-            zm[i] -= h[i]
-            g[i] = (fp - float(as_scalar(fun(zm), z.dtype))) / (2 * h[i])
-    return g, n if method == "2-point" else 2 * n
+            if not (float(low[i]) <= float(z[i]) + hi <= float(high[i])):
+                hi = -hi  # SciPy's rule: a forward step that leaves the box is taken backwards
+            g[i] = (at(i, hi) - f0) / hi
+        elif up and down:
+            g[i] = (at(i, hi) - at(i, -hi)) / (2 * hi)
+        else:  # one-sided, second order, into the box: (-3 f0 + 4 f(x + s) - f(x + 2s)) / 2s
+            s = abs(hi) if up or not down else -abs(hi)
+            g[i] = (-3 * f0 + 4 * at(i, s) - at(i, 2 * s)) / (2 * s)
+    return g, evals
 
 
-def fd_jacobian(grad, z: torch.Tensor) -> torch.Tensor:
-    """The Jacobian of ``grad(z) -> (n,)`` by central differences (step :math:`\\epsilon^{1/4}\\max(1,|z_i|)`),
-    symmetrized: the Hessian of a black-box objective."""
+def fd_jacobian(grad, z: torch.Tensor, box=None) -> torch.Tensor:
+    """The Jacobian of ``grad(z) -> (n,)`` by central differences (step :math:`\\epsilon^{1/4}\\max(1,|z_i|)`;
+    one-sided second-order differences into the ``box`` where a central one would leave it), symmetrized:
+    the Hessian of a black-box objective."""
     n = z.numel()
     h = torch.finfo(z.dtype).eps ** 0.25 * z.abs().clamp_min(1.0)
     H = torch.empty(n, n, dtype=z.dtype, device=z.device)
+    g0 = None
     for i in range(n):
         e = torch.zeros_like(z)
         e[i] = h[i]
-        H[:, i] = (grad(z + e) - grad(z - e)) / (2 * h[i])
+        up = box is None or bool(z[i] + 2 * h[i] <= box.high[i])
+        down = box is None or bool(z[i] - 2 * h[i] >= box.low[i])
+        if up and down:
+            H[:, i] = (grad(z + e) - grad(z - e)) / (2 * h[i])
+        else:
+            g0 = grad(z) if g0 is None else g0
+            sgn = 1.0 if up else -1.0
+            H[:, i] = (-3 * g0 + 4 * grad(z + sgn * e) - grad(z + 2 * sgn * e)) / (2 * sgn * h[i])
     return (H + H.mT) / 2

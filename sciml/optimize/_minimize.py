@@ -197,7 +197,7 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
     rtol = _default_rtol(z.dtype) if rtol is None else rtol
     max_iter = solver.default_max_iter(n) if max_iter is None else check_int(max_iter, "max_iter", low=0)
     keep = n <= 1000 if return_trajectory is None else bool(return_trajectory)
-    obj = Objective(fun, shape, z.dtype, jac=jac, hess=hess, args=args)
+    obj = Objective(fun, shape, z.dtype, jac=jac, hess=hess, args=args, box=box)
     with progress_bar(progress, total=max_iter, desc=f"minimize ({solver.name})") as bar:
         run = Run(obj, solver, shape, keep, callback, bar, box)
         result = run.solve(z, gtol=gtol, rtol=rtol, ftol=ftol, max_iter=max_iter, escape=escape,

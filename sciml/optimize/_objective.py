@@ -34,7 +34,7 @@ def _check_value(out, dtype) -> torch.Tensor:
 class Objective:
     """``fun`` (and optional ``jac``/``hess``) on flat vectors, counting evaluations like SciPy."""
 
-    def __init__(self, fun, shape, dtype, *, jac=None, hess=None, args=()):
+    def __init__(self, fun, shape, dtype, *, jac=None, hess=None, args=(), box=None):
         if not callable(fun):
             raise TypeError(f"fun must be callable (x -> scalar tensor), got {type(fun).__name__}")
         self.fd = jac if isinstance(jac, str) else None
@@ -52,6 +52,7 @@ class Objective:
         self.shape, self.dtype, self.args = tuple(shape), dtype, args
         self.fun, self.jac, self.hess_fn = fun, (None if self.fd else jac), hess
         self.nfev = self.njev = self.nhev = 0
+        self.box = box
 
     def _flat(self, z: torch.Tensor) -> torch.Tensor:
         if self.fd is not None:
@@ -64,7 +65,7 @@ class Objective:
     def _fd_grad(self, z: torch.Tensor, method: str | None = None) -> tuple[float, torch.Tensor]:
         with torch.no_grad():
             f = float(self._flat(z))
-            g, evals = fd_gradient(self._black_box, z, f, method or self.fd)
+            g, evals = fd_gradient(self._black_box, z, f, method or self.fd, self.box)
         self.nfev += evals
         return f, g
 
@@ -122,7 +123,7 @@ class Objective:
                 raise ValueError(f"hess must return an (n, n) = ({n}, {n}) tensor, got {got}")
             H = H.reshape(n, n).to(self.dtype)
         elif self.fd is not None:  # central differences of accurate (3-point or complex-step) gradients
-            H = fd_jacobian(lambda w: self._fd_grad(w, "cs" if self.fd == "cs" else "3-point")[1], z)
+            H = fd_jacobian(lambda w: self._fd_grad(w, "cs" if self.fd == "cs" else "3-point")[1], z, self.box)
         elif self.jac is not None:
             H = torch.func.jacrev(lambda w: self._vector(self.jac(w.reshape(self.shape), *self.args), "jac"))(z)
         else:  # reverse over reverse: forward-mode AD would load torch.jit decompositions (deprecated)
