@@ -254,7 +254,7 @@ class BVPProblem(Problem):
                 errors.append(np.abs(got[:, j] - ref[:, j]))
                 # one function: a colour per reference; several: a colour per function, a style per reference
                 look = dict(ls="-", color=f"C{k}", label=f"vs {name}") if len(names) == 1 else dict(
-                    ls=style, color=f"C{j}", label=f"{f} vs {name}")
+                    ls="-" if k == 0 else style, color=f"C{j}", label=f"{f} vs {name}")
                 ax_err.plot(x, np.maximum(errors[-1], np.finfo(float).tiny), lw=1, **look)
         ax_sol.set(title="solution", xlabel=axis, ylabel=", ".join(names))
         ax_sol.legend(fontsize="small")
