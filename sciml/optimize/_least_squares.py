@@ -25,9 +25,9 @@ from sciml._validation import check_callable, check_int, check_real
 from sciml.results import STOP_REASONS, ConvergenceWarning, Result, conclude, status_enum
 
 LMStatus = status_enum(
-    "LMStatus", "SUCCESS MAX_ITER NONFINITE NO_PROGRESS XTOL FTOL CALLBACK", module=__name__,
-    doc="""Why :func:`levenberg_marquardt` stopped (codes of :class:`sciml.results.Status`); ``SUCCESS``, ``XTOL``
-    and ``FTOL`` are successes.""")
+    "LMStatus", "SUCCESS MAX_ITER NONFINITE NO_PROGRESS XTOL FTOL GTOL CALLBACK", module=__name__,
+    doc="""Why :func:`levenberg_marquardt` stopped (codes of :class:`sciml.results.Status`); ``SUCCESS``, ``XTOL``,
+    ``FTOL`` and ``GTOL`` are successes.""")
 
 
 @dataclasses.dataclass(repr=False)
@@ -90,7 +90,7 @@ def _damped_step(J: torch.Tensor, r: torch.Tensor, lam: float):
 
 
 def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_iter: int = 1000,
-                        xtol: float = 1e-12, ftol: float = 0.0, window: int = 20,
+                        xtol: float = 1e-12, ftol: float = 0.0, gtol: float = 0.0, window: int = 20,
                         converged: Callable | None = None, callback: Callable | None = None,
                         lam0: float = 1e-3, lam_max: float = 1e16, scale: bool = False,
                         throw: bool = False) -> LMResult:
@@ -110,6 +110,10 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
         Stop when an accepted step has ``‖δ‖ ≤ xtol·(xtol + ‖z‖)``.
     ftol : float
         Stop when the loss fell by less than the fraction ``ftol`` over the last ``window`` iterations.
+    gtol : float
+        Stop when the Gauss–Newton gradient is small relative to the sizes of its factors,
+        ``‖Jᵀr‖ ≤ gtol·‖J‖_F·‖r‖`` (0: off): ``r`` is then orthogonal to every direction the parameters can move
+        it in, a least-squares solution even where ``r`` cannot reach zero (noisy data).
     converged : callable, optional
         ``converged(z, r) -> bool``, the problem's own convergence test on an accepted iterate.
     callback : callable, optional
@@ -127,7 +131,7 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
     -------
     LMResult
         ``status`` (:class:`LMStatus`): ``SUCCESS`` (``converged`` met, or the residual is exactly zero),
-        ``XTOL``, ``FTOL``, ``MAX_ITER``, ``NONFINITE`` (non-finite residual or Jacobian; ``x`` is the last
+        ``XTOL``, ``FTOL``, ``GTOL``, ``MAX_ITER``, ``NONFINITE`` (non-finite residual or Jacobian; ``x`` is the last
         finite iterate), ``NO_PROGRESS`` (no step reduces the loss), ``CALLBACK``. A failed run issues a
         :class:`~sciml.results.ConvergenceWarning` unless it was stopped by the callback.
 
@@ -150,16 +154,18 @@ def levenberg_marquardt(fun: Callable, jac: Callable, z0: torch.Tensor, *, max_i
     check_callable(callback, "callback", "callback(state)")
     max_iter, window = check_int(max_iter, "max_iter", low=0), check_int(window, "window", low=1)
     xtol, ftol = check_real(xtol, "xtol", low=0), check_real(ftol, "ftol", low=0)
+    gtol = check_real(gtol, "gtol", low=0)
     lam0 = check_real(lam0, "lam0", low=0, low_open=True)
     lam_max = check_real(lam_max, "lam_max", low=0, low_open=True)
-    out = _run(fun, jac, z0, max_iter=max_iter, xtol=xtol, ftol=ftol, window=window, converged=converged,
+    out = _run(fun, jac, z0, max_iter=max_iter, xtol=xtol, ftol=ftol, gtol=gtol, window=window, converged=converged,
                callback=callback, lam0=lam0, lam_max=lam_max, scale=scale)
     if out.status is LMStatus.CALLBACK:
         return out
     return conclude(out, throw=throw, category=ConvergenceWarning)
 
 
-def _run(fun, jac, z0, *, max_iter, xtol, ftol, window, converged, callback, lam0, lam_max, scale) -> LMResult:
+def _run(fun, jac, z0, *, max_iter, xtol, ftol, gtol, window, converged, callback, lam0, lam_max,
+         scale) -> LMResult:
     S = LMStatus
     z = z0
     r = fun(z)
@@ -179,6 +185,11 @@ def _run(fun, jac, z0, *, max_iter, xtol, ftol, window, converged, callback, lam
         if not bool(torch.isfinite(J).all()):
             return _finish(z, loss, S.NONFINITE, f"the Jacobian is not finite at iteration {it}; kept the last finite "
                            "iterate", it - 1, nfev, njev, lam, history)
+        if gtol > 0:
+            g_norm, bound = float((J.T @ r).norm()), gtol * float(J.norm()) * math.sqrt(loss)
+            if g_norm <= bound:
+                return _finish(z, loss, S.GTOL, f"converged: the gradient ‖Jᵀr‖ = {g_norm:.1e} is below gtol·‖J‖·‖r‖ "
+                               f"= {bound:.1e}: a least-squares solution", it - 1, nfev, njev, lam, history)
         D = torch.linalg.vector_norm(J, dim=0).clamp_min(torch.finfo(J.dtype).tiny ** 0.5) if scale else None
         Js = J / D if scale else J
         if lam is None:

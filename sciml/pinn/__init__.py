@@ -18,10 +18,11 @@ milliseconds); a PINN's value is generality, differentiability and inverse probl
 """
 
 from sciml.pinn._collocation import collocation_points
+from sciml.pinn._ivp import IVP
 from sciml.pinn._resample import Resample
 from sciml.pinn._result import BVPIntermediate, BVPResult, BVPStatus, PINNSolution
 from sciml.pinn._solve import check_options, solve
-from sciml.pinn._statement import BVP, IVP
+from sciml.pinn._statement import BVP
 from sciml.results import ConvergenceWarning
 
 __all__ = [

@@ -66,7 +66,7 @@ def lm(tr, n: int) -> Stop:
         with warnings.catch_warnings():  # a segment's end is not the run's: solve reports the run's stop
             warnings.simplefilter("ignore", ConvergenceWarning)
             out = levenberg_marquardt(tr.fun, jac, s.z, max_iter=n - s.phase_iter, xtol=tr.xtol, ftol=tr.ftol,
-                                      window=WINDOW, converged=tr.converged, callback=callback, lam0=lam0)
+                                      gtol=tr.gtol, window=WINDOW, converged=tr.converged, callback=callback, lam0=lam0)
         if tr.pending:
             tr.refine()
             continue

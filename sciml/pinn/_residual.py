@@ -18,6 +18,7 @@ from torch.func import jacrev, vmap
 
 from sciml.calculus import to_torch
 from sciml.pinn._parse import value_symbol
+from sciml.pinn._singular import derivative_orders
 
 
 class Residuals:
@@ -40,17 +41,22 @@ class Residuals:
         self.unknowns = list(problem.unknowns)
         self.n_z = self.n_theta + len(self.unknowns)
         fs = problem.functions
-        self._slots = [(d, fs.index(f)) for f in fs for d in range(problem.orders[f] + 1)]
+        orders = derivative_orders(problem)
+        self._slots = [(d, fs.index(f)) for f in fs for d in range(orders[f] + 1)]
         variables = [str(problem.variable), *(value_symbol(f, d).name for f in fs
-                                               for d in range(problem.orders[f] + 1)), *self.unknowns]
-        self._eqs = [to_torch(e, variables) for e in problem.residuals]
-        self._eq_terms = [[to_torch(t, variables) for t in sympy.Add.make_args(e)] for e in problem.residuals]
+                                               for d in range(orders[f] + 1)), *self.unknowns]
+        self._eqs, self._eq_terms = [], []
+        for i, e in enumerate(problem.residuals):
+            ends = [end for end in problem.singular if end.equation == i]
+            self._eqs.append(_at_ends(to_torch(e, variables), ends, variables, problem.domain, _value))
+            self._eq_terms.append(_at_ends(_squares(e, variables), ends, variables, problem.domain, _squares))
         self._soft = []
         for cond in ansatz.soft:
-            names = [v.symbol.name for v in cond.values] + self.unknowns
+            names = [v.symbol.name for v in cond.values] + [t.symbol.name for t in cond.integrals] + self.unknowns
             slots = [(v.order, _index(problem.points, v.point), fs.index(v.function)) for v in cond.values]
             terms = [to_torch(t, names) for t in sympy.Add.make_args(cond.expr)]
-            self._soft.append((to_torch(cond.expr, names), terms, slots))
+            integrals = [(to_torch(t.integrand, variables), *t.rule(x.dtype, x.device)) for t in cond.integrals]
+            self._soft.append((to_torch(cond.expr, names), terms, slots, integrals))
         self.condition_weight = float(condition_weight)
         self.data_weight = float(data_weight)
         self._eq_scale = 1.0 / math.sqrt(x.shape[0])
@@ -96,13 +102,20 @@ class Residuals:
     def _point_data(self, theta, p, x):
         return self._values(theta, x, 0)[0]
 
+    def _soft_args(self, theta, p, U, slots, integrals):
+        """The arguments of a soft condition: its point values (from ``U`` at the condition points), its
+        integrals (Gauss–Legendre sums of the integrands at their nodes), the unknowns."""
+        sums = []
+        for h, nodes, weights in integrals:
+            Uq = self._values(theta, nodes, self.ansatz.order)
+            sums.append((h(*self._args(Uq, nodes, p)) * weights).sum())
+        return [*(U[d, i, f] for d, i, f in slots), *sums, *(p[i] for i in range(len(self.unknowns)))]
+
     def _soft_rows(self, theta, p):
         if not self._soft:
             return theta.new_zeros(0)
         U = self._values(theta, self.ansatz.points, self.ansatz.order)
-        rows = []
-        for g, _, slots in self._soft:
-            rows.append(g(*(U[d, i, f] for d, i, f in slots), *(p[i] for i in range(len(self.unknowns)))))
+        rows = [g(*self._soft_args(theta, p, U, slots, integrals)) for g, _, slots, integrals in self._soft]
         return torch.stack(rows) * self.condition_weight
 
     # -- the residual vector and its Jacobian ------------------------------------------------------------------
@@ -141,17 +154,48 @@ class Residuals:
             U = self._values(theta, self.x, self.ansatz.order)
             args = self._args(U, self.x, p)
             r2 = s2 = 0.0
-            for eq, terms in zip(self._eqs, self._eq_terms, strict=True):
+            for eq, squares in zip(self._eqs, self._eq_terms, strict=True):
                 r2 += float((eq(*args) ** 2).sum()) * self._eq_scale**2
-                s2 += float(sum(t(*args) ** 2 for t in terms).sum()) * self._eq_scale**2
+                s2 += float(squares(*args).sum()) * self._eq_scale**2
             if self._soft:
                 Uc = self._values(theta, self.ansatz.points, self.ansatz.order)
                 w2 = self.condition_weight**2
-                for g, terms, slots in self._soft:
-                    cargs = [*(Uc[d, i, f] for d, i, f in slots), *(p[i] for i in range(len(self.unknowns)))]
+                for g, terms, slots, integrals in self._soft:
+                    cargs = self._soft_args(theta, p, Uc, slots, integrals)
                     r2 += float(g(*cargs) ** 2) * w2
                     s2 += float(sum(t(*cargs) ** 2 for t in terms)) * w2
         return math.sqrt(r2), math.sqrt(s2)
+
+
+def _value(expr, variables):
+    return to_torch(expr, variables)
+
+
+def _squares(expr, variables):
+    """``Σ t²`` over the terms ``t`` of ``expr``, compiled: the scale of the relative residual."""
+    terms = [to_torch(t, variables) for t in sympy.Add.make_args(expr)]
+    return lambda *args: sum(t(*args) ** 2 for t in terms)
+
+
+def _at_ends(inside, ends, variables, domain, compile_):
+    """``inside`` at the points off the singular ends; at a point on an end (within rounding), the equation's
+    limit there (:mod:`sciml.pinn._singular`), or 0 where it has no limit form. ``inside`` is evaluated at the
+    midpoint of the domain in place of an end, so that no infinity enters a masked branch (nor its gradient)."""
+    if not ends:
+        return inside
+    a, b = domain
+    tol, middle = 1e-12 * (b - a), (a + b) / 2
+    limits = [(end.point, None if end.limit is None else compile_(end.limit, variables)) for end in ends]
+
+    def evaluate(x, *args):
+        masks = [(x - r).abs() <= tol for r, _ in limits]
+        on_end = masks[0] if len(masks) == 1 else torch.stack(torch.broadcast_tensors(*masks)).any(0)
+        out = inside(torch.where(on_end, middle, x), *args)
+        for mask, (_, limit) in zip(masks, limits, strict=True):
+            out = torch.where(mask, 0.0 if limit is None else limit(x, *args), out)
+        return out
+
+    return evaluate
 
 
 def _index(points, point) -> int:

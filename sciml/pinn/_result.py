@@ -10,7 +10,8 @@ from sciml._validation import as_tensor, check_int
 from sciml.results import Result, status_enum
 
 BVPStatus = status_enum(
-    "BVPStatus", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE NO_PROGRESS XTOL FTOL UNDERRESOLVED CALLBACK", module=__name__,
+    "BVPStatus", "SUCCESS MAX_ITER LINE_SEARCH NONFINITE NO_PROGRESS XTOL FTOL UNDERRESOLVED GTOL TRIVIAL CALLBACK",
+    module=__name__,
     doc="""Why :func:`sciml.pinn.solve` stopped (codes of :class:`sciml.results.Status`; 0 is success, as in SciPy's
     ``solve_bvp``). ``SUCCESS``, ``XTOL`` and ``FTOL`` are successes.""")
 
@@ -67,6 +68,9 @@ class BVPResult(Result):
         ``NO_PROGRESS`` (6)  ``no_progress``  False    Levenberg–Marquardt: no damping gives a decrease
         ``XTOL`` (7)         ``xtol``         True     the step is below ``xtol`` relative to the parameters
         ``FTOL`` (8)         ``ftol``         True     the loss fell by less than ``ftol`` over 20 iterations
+        ``GTOL`` (17)        ``gtol``         True     LM: ``‖Jᵀr‖ ≤ gtol·‖J‖·‖r‖``, a least-squares solution
+        ``TRIVIAL`` (18)     ``trivial``      False    a test was met, but u ≡ 0 (with unknown constants): the
+                                                       trivial solution; give ``guess=`` or a normalization
         ``CALLBACK`` (99)    ``callback``     False    the callback raised ``StopIteration``
         ===================  ===============  =======  ==================================================
 
@@ -101,6 +105,9 @@ class BVPResult(Result):
         The optimizers that ran, e.g. ``"lm"``, ``"lbfgs"`` or ``"adam+lm"`` (what ``method="auto"`` chose).
     resamples : int
         Refinements of the collocation points (``x`` holds the final points).
+    notes : tuple of str
+        What the solve did with the statement beyond the defaults, in words: an equation singular at an end
+        imposed there by its limit, a guess fitted first, a continuation's stages, a restart.
     """
 
     x: torch.Tensor
@@ -123,6 +130,7 @@ class BVPResult(Result):
     seconds: float = 0.0
     method: str = "lm"
     resamples: int = 0
+    notes: tuple = ()
 
 
 @dataclasses.dataclass(repr=False)

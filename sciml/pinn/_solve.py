@@ -10,12 +10,15 @@ import time
 import torch
 
 from sciml._validation import as_tensor, check_bool, check_callable, check_choice, check_int, check_real, resolve_dtype
+from sciml.pinn import _continuation
 from sciml.pinn._ansatz import Ansatz
 from sciml.pinn._collocation import collocation_points
+from sciml.pinn._guess import fit_guess, fit_unknowns, guess_values
 from sciml.pinn._network import TanhMLP
 from sciml.pinn._resample import as_resample
 from sciml.pinn._residual import Residuals
 from sciml.pinn._result import BVPResult, BVPStatus, PINNSolution
+from sciml.pinn._singular import derivative_orders
 from sciml.pinn._statement import BVP
 from sciml.pinn._training import RunState, Trainer, load_run, signature
 from sciml.results import STOP_REASONS, ConvergenceWarning, Status, conclude
@@ -31,14 +34,21 @@ AUTO_LM_MAX_ENTRIES = 2**22
 #: a converged run is a success only if the relative residual at the midpoints between the collocation points is
 #: at most this many times the one at the points (or rtol): on the catalog the two agree to within 10 %
 BETWEEN_FACTOR = 100.0
+#: a solution of a problem with unknown constants whose values at the points are all at most this is reported
+#: as trivial (``Status.TRIVIAL``): u ≡ 0 satisfies every homogeneous equation, whatever the constants
+TRIVIAL_ATOL = 1e-6
+#: ``gtol`` of a problem with observations: the least-squares stop of noisy data
+GTOL_DATA = 1e-10
 
 
 def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="chebyshev", method: str = "auto",
           max_iter: int = 2000, rtol: float = 1e-7, atol: float = 0.0, xtol: float = 1e-12, ftol: float = 0.0,
+          gtol: float | None = None,
           constraints: str = "hard", condition_weight: float = 1.0, data_weight: float = 1.0, warmup: int = 0,
           lr: float = 1e-3, resample=None, checkpoint=None, checkpoint_every: float = 60.0, resume: bool = False,
-          theta0=None, generator: torch.Generator | None = None, dtype: torch.dtype | None = None, device=None,
-          callback=None, throw: bool = False, progress: bool = False) -> BVPResult:
+          theta0=None, guess=None, continuation=None, generator: torch.Generator | None = None,
+          dtype: torch.dtype | None = None, device=None, callback=None, throw: bool = False,
+          progress: bool = False) -> BVPResult:
     """Solve a :class:`~sciml.pinn.BVP` with a physics-informed neural network.
 
     The trial function ``u = N(x) + Σ αᵢ(N) sᵢ(x)`` satisfies the linear conditions exactly for any network
@@ -71,6 +81,10 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     xtol, ftol : float
         Stop on a step below ``xtol`` relative to the parameters (LM, L-BFGS), or on a loss that fell by less
         than the fraction ``ftol`` over 20 iterations (0: off).
+    gtol : float, optional
+        Levenberg–Marquardt: stop with success (``GTOL``) at a least-squares solution,
+        ``‖Jᵀr‖ ≤ gtol·‖J‖·‖r‖`` — what data that cannot be fit exactly (noise) end at. Default ``1e-10`` for a
+        problem with observations (``data=``), off (0) otherwise.
     constraints : {"hard", "soft"}
         Impose the linear conditions through the trial function, or only as penalty rows.
     condition_weight, data_weight : float
@@ -94,6 +108,17 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     theta0 : tensor, BVPResult or path, optional
         Start from these network parameters (a result: its parameters and unknowns, with a fresh history), or
         continue the checkpoint at this path.
+    guess : str, SymPy expression, list, dict, callable or BVPResult, optional
+        An initial guess of the unknown functions, as ``solve_bvp``'s ``y``: an expression in the variable
+        (``"sin(2*x)"``; a list or dict for systems), a callable ``guess(x)`` (values of shape ``(N,)`` or
+        ``(N, k)``), or a previous result (its unknowns become the guesses of the constants too). The trial
+        function is fitted to it at the collocation points (least squares) before the solve: the way to the
+        second solution of a nonlinear problem, or to a nontrivial eigenfunction.
+    continuation : dict, optional
+        ``{"eps": [1e-1, 1e-2, 1e-3]}``: solve the problem with the parameter ``eps`` (in ``parameters=``) at
+        each value in turn, each stage from the previous stage's network, then at its own value (a last listed
+        value equal to it is not solved twice): thin layers out of reach of a direct solve. The result's
+        history, counts and seconds cover every stage; ``notes`` lists them.
     generator : torch.Generator, optional
         Source of the initial weights, random collocation points and resampling candidates. ``None``: a fixed
         seed, so that a solve is reproducible.
@@ -123,13 +148,18 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     >>> bool((result.sol(x) - torch.sin(x)).abs().max() < 1e-6), result.method
     (True, 'lm')
     """
+    options = {name: value for name, value in locals().items() if name != "problem"}
     start = time.perf_counter()
     if not isinstance(problem, BVP):
         raise TypeError(f"problem must be a sciml.pinn.BVP, got {type(problem).__name__}")
+    if continuation is not None:
+        return _continuation.run(solve, problem, _continuation.stages(problem, continuation),
+                                 {**options, "continuation": None})
     _check_options(method, constraints, max_iter, warmup, lr, checkpoint_every, resume, callback, throw, progress,
                    rtol=rtol, atol=atol, xtol=xtol, ftol=ftol, condition_weight=condition_weight,
-                   data_weight=data_weight)
+                   data_weight=data_weight, **({} if gtol is None else {"gtol": gtol}))
     _check_network(hidden, n_points, collocation)
+    gtol = (GTOL_DATA if problem.data is not None else 0.0) if gtol is None else float(gtol)
     spec = as_resample(resample)
     path = None if checkpoint is None else checkpoint_path(checkpoint)
     source = checkpoint_path(theta0, "theta0") if isinstance(theta0, str | os.PathLike) else None
@@ -143,7 +173,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     if generator is None:
         generator = torch.Generator().manual_seed(DEFAULT_SEED)
 
-    order = max([*problem.orders.values(), *(v.order for c in problem.conditions for v in c.values)])
+    order = max([*derivative_orders(problem).values(), *(v.order for c in problem.conditions for v in c.values)])
     net = TanhMLP(hidden, len(problem.functions), problem.domain)
     ansatz = Ansatz(problem, order, hard=constraints == "hard", dtype=dtype, device=device)
     x = collocation_points(problem.domain, n_points, collocation, generator=generator, dtype=dtype, device=device)
@@ -151,6 +181,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     n_z = net.n_params + len(problem.unknowns)
     plan = ["adam"] * (warmup > 0) + [_choose(method, _rows(problem, x, ansatz, spec), n_z)]
     expected = signature(problem, net, constraints)
+    notes = [end.note for end in problem.singular]
     if source is not None:
         data = load_run(source, expected, dtype=dtype, device=device)
         if data["plan"] != plan:
@@ -161,6 +192,16 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
         generator.set_state(data["generator"])
     else:
         theta, guesses = _initial(theta0, problem, net, generator, dtype, device)
+        if guess is not None:
+            if isinstance(guess, BVPResult) and set(guess.unknowns) == set(problem.unknowns):
+                guesses = torch.tensor([guess.unknowns[k] for k in problem.unknowns], dtype=dtype, device=device)
+            fit = Residuals(problem, net, ansatz, x)
+            theta, misfit = fit_guess(fit, theta, guess_values(guess, problem, x))
+            notes.append(f"the trial function was fitted to guess= first (relative misfit {misfit:.1e})")
+            if not isinstance(guess, BVPResult) and problem.unknowns:
+                guesses = fit_unknowns(fit, theta, guesses)
+                fitted = dict(zip(problem.unknowns, guesses.tolist(), strict=True))
+                notes.append(f"the unknowns fitted to the guess: {fitted}")
         state = RunState(z=torch.cat([theta, guesses]), x=x)
 
     def make_sol(theta):
@@ -169,7 +210,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     steps = [warmup] * (warmup > 0) + [max_iter]
     with progress_bar(progress, total=sum(steps), desc=f"pinn.solve ({'+'.join(plan)})") as bar:
         trainer = Trainer(problem, net, ansatz, state, plan=plan, weights=weights, rtol=rtol, atol=atol,
-                          xtol=xtol, ftol=ftol, callback=callback, make_sol=make_sol, resample=spec,
+                          xtol=xtol, ftol=ftol, gtol=gtol, callback=callback, make_sol=make_sol, resample=spec,
                           generator=generator, path=path, every=checkpoint_every, signature=expected, bar=bar)
         try:
             stop = trainer.run(steps, lr)
@@ -181,7 +222,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
             raise
     if path is not None:
         trainer.save()
-    result = _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start)
+    result = _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start, notes)
     return conclude(result, throw=throw, category=ConvergenceWarning,
                     message=f"sciml.pinn.solve: {result.message} (relative residual {result.residual:.2e})")
 
@@ -222,7 +263,7 @@ def check_options(**options) -> dict:
                    values["checkpoint_every"], values["resume"], values["callback"], values["throw"],
                    values["progress"], rtol=values["rtol"], atol=values["atol"], xtol=values["xtol"],
                    ftol=values["ftol"], condition_weight=values["condition_weight"],
-                   data_weight=values["data_weight"])
+                   data_weight=values["data_weight"], **({} if values["gtol"] is None else {"gtol": values["gtol"]}))
     _check_network(values["hidden"], values["n_points"], values["collocation"])
     as_resample(values["resample"])
     return options
@@ -267,7 +308,7 @@ def _choose(method: str, rows: int, n_z: int) -> str:
     return "lm" if rows * n_z <= AUTO_LM_MAX_ENTRIES else "lbfgs"
 
 
-def _result(problem, trainer, stop, make_sol, dtype, seconds) -> BVPResult:
+def _result(problem, trainer, stop, make_sol, dtype, seconds, notes) -> BVPResult:
     state, residuals = trainer.state, trainer.residuals
     theta, p = residuals.split(state.z)
     sol = make_sol(theta)
@@ -282,19 +323,25 @@ def _result(problem, trainer, stop, make_sol, dtype, seconds) -> BVPResult:
                     f"points, {relative_between:.1e}, is over {BETWEEN_FACTOR:g} times the one at them "
                     f"({relative:.1e}): the fit only interpolates its points; use more points (n_points=) or "
                     "resample=")
+    with torch.no_grad():
+        y = sol(x)
+    if (stop.status not in (Status.CALLBACK, Status.NONFINITE) and problem.unknowns
+            and float(y.abs().max()) <= TRIVIAL_ATOL):
+        stop = Stop(Status.TRIVIAL, f"{stop.message}; the solution is identically zero (max |u| = "
+                    f"{float(y.abs().max()):.1e}, unknowns {trainer.unknowns(p)}): the trivial solution, which "
+                    "satisfies every equation; give guess= a function of the shape wanted (e.g. with the number of "
+                    "zeros of the eigenfunction), or a normalization such as integrate(u**2, (x, a, b)) = 1")
     message = stop.message
     if dtype == torch.float32 and stop.status in (Status.NO_PROGRESS, Status.LINE_SEARCH) and relative < 1e-3:
         message = (f"float32 precision limit: {message} (relative residual {relative:.1e}, near float32 "
                    "rounding); use dtype=torch.float64")
-    with torch.no_grad():
-        y = sol(x)
     return BVPResult(
         x=x, y=y, sol=sol, success=stop.success, status=BVPStatus(int(stop.status)), message=message,
         stop_reason=STOP_REASONS[int(stop.status)],
         niter=state.niter, nfev=state.nfev, njev=state.njev, loss=state.history[-1], residual=relative,
         residual_between=relative_between, history=torch.tensor(state.history, dtype=torch.float64),
         unknowns=trainer.unknowns(p), network=residuals.net.module(theta), theta=theta.detach(), seconds=seconds,
-        method="+".join(trainer.plan), resamples=state.resamples,
+        method="+".join(trainer.plan), resamples=state.resamples, notes=tuple(notes),
     )
 
 

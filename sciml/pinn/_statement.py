@@ -15,8 +15,9 @@ import re
 import sympy
 
 from sciml._validation import as_tensor
-from sciml.pinn import _parse
+from sciml.pinn import _integral, _parse
 from sciml.pinn._parse import PointValue, value_symbol
+from sciml.pinn._singular import singular_ends
 
 _VARIABLES = ("x", "t")
 
@@ -33,6 +34,7 @@ class Condition:
     expr: sympy.Expr
     values: tuple[PointValue, ...]
     linear: tuple[dict, float] | None
+    integrals: tuple = ()  # IntegralTerm records (sciml.pinn._integral): symbols in expr for integrals
 
 
 def _constant(value, where: str) -> sympy.Expr:
@@ -106,6 +108,9 @@ class BVP:
 
     def __init__(self, equations, domain, conditions, *, unknowns=None, parameters=None, data=None,
                  exact=None):
+        #: what the statement was built from (a continuation rebuilds it with other parameter values)
+        self.arguments = ((equations, domain, conditions),
+                          {"unknowns": unknowns, "parameters": parameters, "data": data, "exact": exact})
         texts = _as_list(equations, "equations")
         if not texts:
             raise ValueError("equations is empty: give at least one equation such as \"u'' + u = 0\"")
@@ -159,12 +164,16 @@ class BVP:
         self.equations, self.residuals, self.orders = tuple(eqs), tuple(residuals), orders
         self._texts = [t if isinstance(t, str) else f"{sympy.sstr(e.lhs)} = {sympy.sstr(e.rhs)}"
                        for t, e in zip(texts, eqs, strict=True)]
+        self.singular = singular_ends(self.residuals, x, self.domain_exact, self.functions, self._texts)
         if len(eqs) != len(self.functions):
             raise ValueError(f"equations: {len(eqs)} equation(s) for {len(self.functions)} unknown function(s) "
                              f"{list(self.functions)}; give one equation per function")
         conds = self._periodic(conds, orders)
         self.points: list[sympy.Expr] = []
-        self.conditions = tuple(self._condition(c, i, names, subs) for i, c in enumerate(conds))
+        self._conds: list[Condition] = []
+        for i, c in enumerate(conds):
+            self._conds.append(self._condition(c, i, names, subs))
+        self.conditions = tuple(self._conds)
         need = self.order + len(self.unknowns)
         if data is None and len(self.conditions) != need:
             detail = ", ".join(f"{f}: {n}" for f, n in orders.items())
@@ -247,13 +256,14 @@ class BVP:
         elif isinstance(text, sympy.Basic):
             lhs, rhs = text, sympy.S.Zero
         elif isinstance(text, str):
-            lhs, rhs = (_parse.parse_side(s, where=where, functions=self.functions, names=names)
-                        for s in _parse.split_equation(text, where))
+            lhs, rhs = (_parse.parse_side(_integral.unevaluated(s), where=where, functions=self.functions,
+                                          names=names) for s in _parse.split_equation(text, where))
         else:
             raise TypeError(f"{where} must be a string or a SymPy expression, got {type(text).__name__}")
-        expr, values = _parse.point_values((lhs - rhs).subs(subs), self.variable, self.functions, where=where,
-                                           points=self.points)
-        if not values:
+        expr, integrals = _integral.extract((lhs - rhs).subs(subs), self.variable, self.functions, self.domain_exact,
+                                            where, start=sum(len(c.integrals) for c in self._conds))
+        expr, values = _parse.point_values(expr, self.variable, self.functions, where=where, points=self.points)
+        if not values and not integrals:
             raise ValueError(f"{where}: {text!r} involves no value of {', '.join(self.functions)} at a point")
         a, b = self.domain_exact
         for v in values:
@@ -270,13 +280,13 @@ class BVP:
                 raise ValueError(f"{where}: condition {text!r} is at {self.variable} = {at}, outside the domain "
                                  f"[{a}, {b}]; move the condition into the domain, or widen the domain")
         stray = sorted(str(s) for s in expr.free_symbols - {v.symbol for v in values}
-                       - {names[u] for u in self.unknowns})
+                       - {names[u] for u in self.unknowns} - {t.symbol for t in integrals})
         if stray:
             raise ValueError(f"{where}: condition {text!r} uses {', '.join(stray)}, which is not a value of "
                              f"{', '.join(self.functions)} at a point; give its value among the parameters, or its "
                              "guess among the unknowns to identify it")
-        linear = _linear_part(expr, [v.symbol for v in values])
-        return Condition(str(text), expr, tuple(values), linear)
+        linear = None if integrals else _linear_part(expr, [v.symbol for v in values])
+        return Condition(str(text), expr, tuple(values), linear, integrals)
 
     def _data(self, data):
         if data is None:
@@ -327,72 +337,11 @@ class BVP:
     def is_ivp(self) -> bool:
         """True when every condition sits at the left end (an initial value problem)."""
         a = self.domain_exact[0]
-        return all(sympy.simplify(v.point - a) == 0 for c in self.conditions for v in c.values)
+        return all(not c.integrals and all(sympy.simplify(v.point - a) == 0 for v in c.values)
+                   for c in self.conditions)
 
     def __repr__(self) -> str:
         eqs = "; ".join(t.strip() for t in self._texts)
         conds = ", ".join(c.text for c in self.conditions)
         a, b = self.domain_exact
         return f"{type(self).__name__}({eqs} on [{a}, {b}]; {conds})"
-
-
-def IVP(equations, domain, conditions, **options) -> BVP:
-    r"""An initial value problem: a :class:`BVP` whose conditions all sit at the left end of ``domain``.
-
-    .. math:: F\big(x, u, u', \dots, u^{(n)}\big) = 0 \quad \text{on } [a, b], \qquad
-              u^{(k)}(a) = u_k, \quad k = 0, \dots, n - 1
-
-    for each unknown function :math:`u` (``equations``), with :math:`[a, b]` the ``domain`` and the
-    initial values :math:`u_k` given in ``conditions``. The independent variable is :math:`x`, or
-    :math:`t` when the problem is written in ``t``. Conditions may combine values at :math:`a` (such as
-    ``"u'(0) + u(0) = 1"``); they must all be at :math:`a`.
-
-    Parameters
-    ----------
-    equations : str, SymPy expression, or list of them
-        ``"lhs = rhs"`` with primes for derivatives (``"u' = -2*u"``), as for :class:`BVP`.
-    domain : (a, b)
-        The interval, numbers or constant strings (``"pi/2"``); ``a < b``. The conditions sit at ``a``.
-    conditions : list of str or SymPy expressions
-        Equations in values at ``a``: ``"u(0) = 1"``, ``"u'(0) = 0"``. Their number is the total order
-        plus the number of ``unknowns``.
-    **options
-        ``unknowns``, ``parameters``, ``data`` and ``exact``, keyword-only, as for :class:`BVP`.
-
-    Returns
-    -------
-    BVP
-        The problem, with ``is_ivp`` true.
-
-    Raises
-    ------
-    ValueError
-        When a condition sits elsewhere than at ``a`` (state it with :class:`BVP` instead), or for any
-        reason :class:`BVP` refuses the statement.
-
-    References
-    ----------
-    .. [1] ``scipy.integrate.solve_ivp``, whose problem ``y' = f(t, y)``, ``y(t0) = y0`` on ``t_span``
-       this states in the form of a higher-order equation.
-    .. [2] E. Hairer, S. P. Nørsett and G. Wanner, *Solving Ordinary Differential Equations I: Nonstiff
-       Problems*, 2nd ed., Springer, 1993, ch. I (existence and uniqueness for initial value problems).
-
-    Examples
-    --------
-    >>> p = IVP("u' = -2*u", domain=(0, 1), conditions=["u(0) = 1"])
-    >>> p.functions, p.orders, p.domain, p.is_ivp
-    (('u',), {'u': 1}, (0.0, 1.0), True)
-
-    A second-order problem in ``t`` with its exact solution:
-
-    >>> q = IVP("y'' + y = 0", domain=(0, "pi"), conditions=["y(0) = 0", "y'(0) = 1"], exact="sin(t)")
-    >>> q.variable, q.order, q.exact
-    (t, 2, {'y': sin(t)})
-    """
-    problem = BVP(equations, domain, conditions, **options)
-    if not problem.is_ivp:
-        a = problem.domain_exact[0]
-        late = next(c.text for c in problem.conditions if any(sympy.simplify(v.point - a) != 0 for v in c.values))
-        raise ValueError(f"conditions: an IVP has every condition at the left end {problem.variable} = {a}, but "
-                         f"{late!r} is not; for conditions elsewhere use BVP (kind = \"bvp\" in a problem file)")
-    return problem

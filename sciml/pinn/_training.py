@@ -75,10 +75,11 @@ class Trainer:
     that refines points and tests convergence.
     """
 
-    def __init__(self, problem, net, ansatz, state: RunState, *, plan, weights, rtol, atol, xtol, ftol,
+    def __init__(self, problem, net, ansatz, state: RunState, *, plan, weights, rtol, atol, xtol, ftol, gtol,
                  callback, make_sol, resample, generator, path, every, signature, bar):
         self.problem, self.net, self.ansatz, self.state, self.plan = problem, net, ansatz, state, plan
         self.weights, self.rtol, self.atol, self.xtol, self.ftol = weights, rtol, atol, xtol, ftol
+        self.gtol = gtol
         self.user_callback, self.make_sol, self.resample, self.generator = callback, make_sol, resample, generator
         self.signature, self.bar = signature, bar
         self.checkpoints = Checkpointer(path, self._payload, every=every, format=CHECKPOINT_FORMAT,
