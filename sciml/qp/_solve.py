@@ -33,6 +33,8 @@ MESSAGES = {
                  "the checked ray result.certificate[..., :n]; x and the multipliers are NaN; add constraints or "
                  "curvature",
 }
+#: a last polish round on the unscaled problem
+ORIGINAL_POLISH = True
 #: rounds of the active-set polish
 POLISH_ROUNDS = 2
 #: a result within this many times the tolerance is INACCURATE rather than a failure
@@ -260,6 +262,8 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
             point, _ = _active.polish(scaled, point, eps_abs, eps_rel, back=lambda *pt: unscale(factors, *pt),
                                       original=data)
         point = unscale(factors, *point)
+        if polish and ORIGINAL_POLISH:  # and once on the problem as given, where the tolerances are tested
+            point, _ = _active.polish(data, point, eps_abs, eps_rel)
         meas = R.measure(data, *point)
         status = _classify(code, R.tolerance_ratio(meas, eps_abs, eps_rel))
         infeasible = (status == int(QPStatus.INFEASIBLE)) | (status == int(QPStatus.UNBOUNDED))
