@@ -118,3 +118,19 @@ def test_unfitted_and_mismatched_features():
     X, y = _moons(50)
     with pytest.raises(ValueError, match="3 features but the SVM was fitted with 2"):
         LinearSVM().fit(X, y).predict(torch.zeros(2, 3, dtype=torch.float64))
+
+
+def test_dual_matches_sciml_qp_with_bounds():
+    # the same dual QP handed whole to sciml.qp.solve_qp (equality y·α = 0, bounds 0 <= α <= C): the dual optimum
+    # D(α*) equals LinearSVM's primal objective (strong duality)
+    from sciml.qp import solve_qp
+
+    X, y = _moons(150, seed=3)
+    C = 2.0
+    ys = torch.where(y == 1, 1.0, -1.0).double()
+    Z = ys[:, None] * X
+    res = solve_qp(Z @ Z.T, -torch.ones(150, dtype=torch.float64), ys[None, :], torch.zeros(1, dtype=torch.float64),
+                   lb=torch.zeros(150, dtype=torch.float64), ub=torch.full((150,), C, dtype=torch.float64))
+    assert res.success
+    svm = LinearSVM(C=C).fit(X, y)
+    assert -float(res.fun) == pytest.approx(svm.objective_, rel=1e-7)
