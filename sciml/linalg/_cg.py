@@ -132,7 +132,7 @@ def cg(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, maxiter: int | N
 
 def _cg_vector(s, x, r, tol):
     """One right-hand side, scalars as Python numbers: the same recurrence with a third of the tensor calls."""
-    matvec = s.A.matvec
+    matvec = s.A._matvec  # the vectors are checked already: skip the per-call checks
     p = rho_prev = None
     history = [float(torch.linalg.vector_norm(r))]
     for it in range(s.maxiter):
