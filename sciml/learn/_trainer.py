@@ -112,41 +112,47 @@ class _Loop:
         snapshot = _state_copy(model)
         model.train()
         n_batches = -(-n // size)
+        opt, metrics, transform, clip = o["optimizer"], o["metrics"], o["transform"], o["clip_grad_norm"]
+        device, loss_fn, sums = o["device"], self.loss_fn, self.sums
+        move = self.x.device != device or self.y.device != device
         for b in range(self.batch, n_batches):
             idx = self.perm[b * size:(b + 1) * size]
-            xb, yb = self.x[idx].to(o["device"]), self.y[idx].to(o["device"])
-            if o["transform"] is not None:
-                xb = o["transform"](xb, o["generator"])
+            xb, yb = self.x[idx], self.y[idx]
+            if move:
+                xb, yb = xb.to(device), yb.to(device)
+            if transform is not None:
+                xb = transform(xb, o["generator"])
             first = []
 
             def closure(xb=xb, yb=yb, first=first):
-                o["optimizer"].zero_grad(set_to_none=True)
+                opt.zero_grad(set_to_none=True)
                 out = model(xb)
-                loss = self.loss_fn(out, yb)
+                loss = loss_fn(out, yb)
                 value = float(loss.detach())
                 if not finite(value):
                     raise _NonFinite(value)
                 loss.backward()
-                if o["clip_grad_norm"] is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), o["clip_grad_norm"])
+                if clip is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), clip)
                 if not first:
                     first.append((out, value))
                 return loss
 
             try:
-                o["optimizer"].step(closure)
+                opt.step(closure)
             except _NonFinite as exc:
                 self._nonfinite(snapshot, b, exc.args[0])
                 return False
             out, value = first[0]
-            self.sums["loss"] += value * len(xb)
-            with torch.no_grad():
-                for key, fn in o["metrics"].items():
-                    self.sums[key] += float(fn(out, yb)) * len(xb)
-            self.sums["count"] += len(xb)
+            m = len(xb)
+            sums["loss"] += value * m
+            if metrics:
+                with torch.no_grad():
+                    for key, fn in metrics.items():
+                        sums[key] += float(fn(out, yb)) * m
+            sums["count"] += m
             self.batch = b + 1
-            bar.update(self.epoch * n_batches + self.batch, epoch=self.epoch + 1,
-                       loss=self.sums["loss"] / self.sums["count"])
+            bar.update(self.epoch * n_batches + self.batch, epoch=self.epoch + 1, loss=sums["loss"] / sums["count"])
             if checkpointer.due():
                 checkpointer.save()
         return True
