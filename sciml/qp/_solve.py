@@ -33,8 +33,8 @@ MESSAGES = {
                  "the checked ray result.certificate[..., :n]; x and the multipliers are NaN; add constraints or "
                  "curvature",
 }
-#: a last polish round on the unscaled problem
-ORIGINAL_POLISH = True
+#: the regularizations of the last polish rounds, on the unscaled problem (each kept only where it helps)
+ORIGINAL_POLISH = (1e-10, 1e-8, 1e-6)
 #: rounds of the active-set polish
 POLISH_ROUNDS = 2
 #: a result within this many times the tolerance is INACCURATE rather than a failure
@@ -262,8 +262,10 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
             point, _ = _active.polish(scaled, point, eps_abs, eps_rel, back=lambda *pt: unscale(factors, *pt),
                                       original=data)
         point = unscale(factors, *point)
-        if polish and ORIGINAL_POLISH:  # and once on the problem as given, where the tolerances are tested
-            point, _ = _active.polish(data, point, eps_abs, eps_rel)
+        for reg in ORIGINAL_POLISH if polish else ():  # then on the problem as given, where the tests are made
+            if bool((R.tolerance_ratio(R.measure(data, *point), eps_abs, eps_rel) <= 1).all()):
+                break
+            point, _ = _active.polish(data, point, eps_abs, eps_rel, reg=reg, refine=10)
         meas = R.measure(data, *point)
         status = _classify(code, R.tolerance_ratio(meas, eps_abs, eps_rel))
         infeasible = (status == int(QPStatus.INFEASIBLE)) | (status == int(QPStatus.UNBOUNDED))
