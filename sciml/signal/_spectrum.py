@@ -8,6 +8,7 @@ import math
 import torch
 
 from sciml.results import Result
+from sciml.signal._detrend import line_residual
 from sciml.signal._sampling import as_signal, sampling, window_tensor
 
 _DETRENDS = (None, "constant", "linear")
@@ -80,12 +81,7 @@ def remove_trend(x: torch.Tensor, kind) -> torch.Tensor:
         raise ValueError(f"detrend must be one of {_DETRENDS}, got {kind!r}")
     if kind is None:
         return x
-    x = x - x.mean(-1, keepdim=True)
-    if kind == "linear":
-        s = torch.arange(x.shape[-1], dtype=x.dtype, device=x.device)
-        s = s - s.mean()
-        x = x - s * (x * s).sum(-1, keepdim=True) / (s * s).sum()
-    return x
+    return line_residual(x) if kind == "linear" else x - x.mean(-1, keepdim=True)
 
 
 def spectrum(x, t=None, *, fs=None, window=None, detrend=None, dtype=None, device=None) -> Spectrum:
