@@ -63,7 +63,7 @@ class NewtonCG(BFGS):
         gnorm = float(g.norm())
         eta = min(0.5, (gnorm / self._g0) ** 0.5)
         max_cg = self.options["max_cg"] or 2 * g.numel()
-        d = truncated_cg(lambda v: objective.hvp(x, v), g, eta, max_cg)
+        d = truncated_cg(objective.hvp_at(x), g, eta, max_cg)
         if not float(g @ d) < 0:
             d = -g
         t0 = 1.0 if not torch.equal(d, -g) or self._last is None else self._last / gnorm

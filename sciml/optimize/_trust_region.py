@@ -152,7 +152,7 @@ class TrustNCG(_TrustRegion):
     option_specs = {**TRUST, "max_cg": Option(None, 0.0, 1e9, integer=True, doc="most CG iterations per step")}
 
     def _model(self, objective, x, g):
-        return lambda v: objective.hvp(x, v)
+        return objective.hvp_at(x)
 
     def _subproblem(self, hvp, g):
         gnorm = float(g.norm())
