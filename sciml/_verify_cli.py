@@ -190,7 +190,7 @@ def run(args, out, selected, left_out, *, table: bool = True) -> tuple[int, list
         print(f"junit: {_record.write_junit(args.junit, verifications)}", file=out)
     if args.out is not None:
         report = write_report(verifications, args.out, figures=not args.no_figures)
-        print(f"report: {report}", file=out)
+        print(f"report: {report} (and {report.with_suffix('.html').name}, with the figures inline)", file=out)
     return (1 if failed else 0), verifications
 
 
