@@ -261,3 +261,9 @@ def test_classifier_bad_input():
     clf.fit(torch.randn(4, 2), torch.tensor([0, 1, 0, 1]))
     with pytest.raises(ValueError, match="3 features per sample but the classifier was fitted with 2"):
         clf.predict(torch.zeros(2, 3))
+
+
+def test_unusable_device_is_named():
+    X, y = moons(16, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="device='nowhere' cannot be used here"):
+        train(MLP(2, 2, hidden=(4,)), "cross_entropy", (X, y), device="nowhere")

@@ -27,6 +27,8 @@ QPs).
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from sciml._validation import as_tensor, check_choice, check_int, check_real
@@ -233,8 +235,6 @@ class LinearSVM:
             v = (ys[:, None] * X).T @ self.dual_coef_
             self.gap_ = self.objective_ - float(self.dual_coef_.sum() - 0.5 * v @ v)
         if not self.status_.success:
-            import warnings
-
             warnings.warn(f"LinearSVM: {self.status_.hint}", SVMWarning, stacklevel=2)
         return self
 

@@ -304,7 +304,11 @@ def train(model: nn.Module, loss, data, *, val_data=None, epochs: int = 10, batc
     elif not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator (or None), got {type(generator).__name__}")
     if device is not None:
-        model.to(device)
+        try:
+            model.to(torch.device(device))
+        except (RuntimeError, TypeError, AssertionError) as exc:  # torch without CUDA raises AssertionError
+            raise ValueError(f"device={device!r} cannot be used here ({exc}); pass 'cpu' or an available device") \
+                from None
     params = list(model.parameters())
     if not params:
         raise ValueError(f"model {type(model).__name__} has no parameters to train")
