@@ -272,6 +272,26 @@ def test_expm_matches_scipy_to_1e13(generator):
         assert np.linalg.norm(E - ref) <= 1e-13 * np.linalg.norm(ref)
 
 
+def test_expm_at_large_norm_against_50_digits_and_batched(generator):
+    import mpmath
+
+    mpmath.mp.dps = 50
+    rng = np.random.default_rng(5)
+    for scale in (50, 200):
+        A = rng.standard_normal((5, 5)) * scale / 5**0.5  # scipy's own error here reaches 6e-13
+        exact = np.array(mpmath.expm(mpmath.matrix(A.tolist())).tolist(), dtype=float)
+        E = linalg.expm(torch.from_numpy(A)).numpy()
+        # the relative condition number of exp at A is about ‖A‖: allow ‖A‖ ε·5, SciPy's own error is 2-10× that
+        assert np.linalg.norm(E - exact) <= 5 * np.linalg.norm(A, 2) * 2.2e-16 * np.linalg.norm(exact)
+    A = _randn(generator, 3, 6, 6) * torch.tensor([0.01, 1.0, 30.0], dtype=F64)[:, None, None]  # own scalings
+    E = linalg.expm(A)
+    for i in range(3):  # the third is one where scipy.linalg.expm is off by 5e-12
+        exact = np.array(mpmath.expm(mpmath.matrix(A[i].tolist())).tolist(), dtype=float)
+        bound = 5 * max(1.0, float(torch.linalg.matrix_norm(A[i], 2))) * 2.2e-16
+        assert np.linalg.norm(E[i].numpy() - exact) <= bound * np.linalg.norm(exact)
+        torch.testing.assert_close(E[i], linalg.expm(A[i]), rtol=1e-15, atol=0)
+
+
 def test_expm_of_a_rotation_generator_closed_form():
     t = 0.7
     E = linalg.expm([[0.0, -t], [t, 0.0]])

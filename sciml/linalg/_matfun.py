@@ -30,8 +30,10 @@ def expm(A, *, dtype=None, device=None) -> torch.Tensor:
 
     .. math:: e^A = \sum_{k=0}^\infty \frac{A^k}{k!} = \big(e^{A/2^s}\big)^{2^s},
 
-    by scaling and squaring with a Taylor approximant of degree up to 18 chosen from :math:`\|A\|`
-    (Bader, Blanes and Casas), ``torch.linalg.matrix_exp``.
+    by scaling and squaring with the diagonal Padé approximant :math:`r_m = q_m(A)^{-1} p_m(A)` of degree
+    :math:`m \in \{3, 5, 7, 9, 13\}` chosen from :math:`\|A\|_1` (Higham's algorithm, as in SciPy; each matrix of
+    a batch is scaled by its own :math:`2^{-s}`). At large norms it is several times more accurate than the
+    Taylor approximant of ``torch.linalg.matrix_exp``.
 
     Parameters
     ----------
@@ -49,8 +51,8 @@ def expm(A, *, dtype=None, device=None) -> torch.Tensor:
 
     References
     ----------
-    .. [1] P. Bader, S. Blanes and F. Casas, "Computing the matrix exponential with an optimized Taylor
-       polynomial approximation", *Mathematics* 7(12), 1174, 2019.
+    .. [1] N. J. Higham, "The scaling and squaring method for the matrix exponential revisited", *SIAM J.
+       Matrix Anal. Appl.* 26(4), 1179–1193, 2005.
     .. [2] C. Moler and C. Van Loan, "Nineteen dubious ways to compute the exponential of a matrix, twenty-five
        years later", *SIAM Review* 45(1), 3–49, 2003.
 
@@ -60,7 +62,50 @@ def expm(A, *, dtype=None, device=None) -> torch.Tensor:
     >>> torch.round(R, decimals=12).tolist()
     [[0.0, -1.0], [1.0, 0.0]]
     """
-    return torch.linalg.matrix_exp(as_square(A, dtype=dtype, device=device))
+    return _pade_expm(as_square(A, dtype=dtype, device=device))
+
+
+#: Higham (2005), Table 2.3 (double precision): r_m is accurate to the unit roundoff for ‖A‖₁ ≤ θ_m
+PADE_THETA = {3: 1.495585217958292e-2, 5: 2.539398330063230e-1, 7: 9.504178996162932e-1, 9: 2.097847961257068,
+              13: 5.371920351148152}
+PADE_B = {3: (120, 60, 12, 1), 5: (30240, 15120, 3360, 420, 30, 1),
+          7: (17297280, 8648640, 1995840, 277200, 25200, 1512, 56, 1),
+          9: (17643225600, 8821612800, 2075673600, 302702400, 30270240, 2162160, 110880, 3960, 90, 1),
+          13: (64764752532480000, 32382376266240000, 7771770303897600, 1187353796428800, 129060195264000,
+               10559470521600, 670442572800, 33522128640, 1323241920, 40840800, 960960, 16380, 182, 1)}
+
+
+def _pade_expm(A: torch.Tensor) -> torch.Tensor:
+    from sciml.linalg import _guard
+
+    n = A.shape[-1]
+    eye = torch.eye(n, dtype=A.dtype, device=A.device)
+    norm = float(A.detach().abs().sum(-2).amax(-1).max()) if A.numel() else 0.0
+    m = next((m for m in (3, 5, 7, 9) if norm <= PADE_THETA[m]), 13)
+    if m == 13:  # scale each matrix into the degree-13 range by its own power of two
+        norms = A.detach().abs().sum(-2).amax(-1)
+        s = torch.clamp(torch.ceil(torch.log2(norms / PADE_THETA[13])), min=0)
+        A = A / (2.0 ** s)[..., None, None].to(A.dtype)
+    b = PADE_B[m]
+    A2 = A @ A
+    if m == 13:
+        A4, A6 = A2 @ A2, None
+        A6 = A4 @ A2
+        U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2 + b[1] * eye)
+        V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 + b[0] * eye
+    else:
+        powers, P = [eye, A2], A2
+        for _ in range(2, (m + 1) // 2):
+            P = P @ A2
+            powers.append(P)
+        U = A @ sum(b[2 * k + 1] * powers[k] for k in range(len(powers)))
+        V = sum(b[2 * k] * powers[k] for k in range(len(powers)))
+    LU, pivots, _ = _guard.lu_factor(V - U)
+    R = _guard.lu_solve(LU, pivots, V + U)
+    if m == 13:
+        for k in range(int(s.max()) if s.numel() else 0):
+            R = torch.where((k < s)[..., None, None], R @ R, R)
+    return R
 
 
 def _norm1(op: LinearOperator, A) -> float:
