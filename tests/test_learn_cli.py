@@ -49,3 +49,19 @@ def test_resume_continues_to_more_epochs(tmp_path):
 def test_bad_combinations_are_refused(tmp_path, capsys, argv, message):
     assert main(["train", *argv, "--out", str(tmp_path / "o"), "-q"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_cifar10_from_a_directory_of_batches(tmp_path, capsys):
+    import pickle
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (8, 3072), dtype=np.uint8), b"labels": list(range(8))}
+        (tmp_path / name).write_bytes(pickle.dumps(batch))
+    out = tmp_path / "out"
+    assert main(["train", "cnn", "--data", "cifar10", "--data-dir", str(tmp_path), "--epochs", "1", "--out", str(out),
+                 "-q"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_train"] == 40 and metrics["n_test"] == 8
