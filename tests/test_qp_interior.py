@@ -302,3 +302,27 @@ def test_the_equality_path_is_unchanged():
         r = solve_qp([[2.0, 0.0], [0.0, 4.0]], [1.0, 1.0], [[1.0, 1.0]], [1.0])
     assert r.mu is None and r.status == QPStatus.OPTIMAL
     np.testing.assert_allclose(r.x.numpy(), [2 / 3, 1 / 3], atol=1e-15)
+
+
+def test_fixed_variables_solve_and_differentiate(generator):
+    """lb == ub: the variable is an equality row inside; its multiplier comes back as μ_ub − μ_lb."""
+    n = 5
+    M = torch.randn(n, n, generator=generator, dtype=F64)
+    Q, c = M @ M.T + torch.eye(n, dtype=F64), torch.randn(n, generator=generator, dtype=F64)
+    G, h = torch.randn(2, n, generator=generator, dtype=F64), torch.rand(2, generator=generator, dtype=F64)
+
+    def f(Q, c, G, h, v):
+        lb = torch.cat([torch.full((2,), -1.0, dtype=F64), v, torch.full((2,), -1.0, dtype=F64)])
+        ub = torch.cat([torch.full((2,), 1.0, dtype=F64), v, torch.full((2,), 1.0, dtype=F64)])
+        r = solve_qp(Q, c, G=G, h=h, lb=lb, ub=ub)
+        assert r.status == QPStatus.OPTIMAL
+        return r.x, r.mu, r.mu_ub - r.mu_lb
+
+    v = torch.tensor([0.3], dtype=F64)
+    x, _, _ = f(Q, c, G, h, v)
+    assert float(x[2]) == pytest.approx(0.3, abs=1e-15)
+    ref = _slsqp(*(t.numpy() for t in (Q, c, G, h, torch.tensor([-1, -1, 0.3, -1, -1.0], dtype=F64),
+                                      torch.tensor([1, 1, 0.3, 1, 1.0], dtype=F64))))
+    np.testing.assert_allclose(x.numpy(), ref.x, atol=1e-6)
+    inputs = [t.clone().requires_grad_() for t in (Q, c, G, h, v)]
+    assert torch.autograd.gradcheck(f, inputs, atol=1e-7, rtol=1e-6, fast_mode=True)
