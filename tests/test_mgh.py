@@ -7,7 +7,7 @@ import pytest
 import scipy.optimize
 import torch
 
-from sciml.optimize import minimize, mgh_problems
+from sciml.optimize import mgh_problems, minimize
 
 PROBLEMS = mgh_problems()
 
