@@ -17,6 +17,7 @@ import math
 import torch
 
 from sciml._validation import as_tensor, check_real
+from sciml.linalg import _guard
 from sciml.linalg._checks import as_square, check_hermitian
 from sciml.linalg._operator import LinearOperator, aslinearoperator
 
@@ -76,8 +77,6 @@ PADE_B = {3: (120, 60, 12, 1), 5: (30240, 15120, 3360, 420, 30, 1),
 
 
 def _pade_expm(A: torch.Tensor) -> torch.Tensor:
-    from sciml.linalg import _guard
-
     n = A.shape[-1]
     eye = torch.eye(n, dtype=A.dtype, device=A.device)
     norm = float(A.detach().abs().sum(-2).amax(-1).max()) if A.numel() else 0.0
@@ -89,7 +88,7 @@ def _pade_expm(A: torch.Tensor) -> torch.Tensor:
     b = PADE_B[m]
     A2 = A @ A
     if m == 13:
-        A4, A6 = A2 @ A2, None
+        A4 = A2 @ A2
         A6 = A4 @ A2
         U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2 + b[1] * eye)
         V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 + b[0] * eye
