@@ -156,3 +156,15 @@ def test_pictures_return_artists():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_sequence_classifier_learns_to_remember_the_first_token():
+    # the label is the parity of the first of 6 tokens: the LSTM must carry it to the end of the sequence
+    from sciml.learn import train
+
+    g = torch.Generator().manual_seed(0)
+    tokens = torch.randint(0, 10, (400, 6), generator=g)
+    labels = tokens[:, 0] % 2
+    net = SequenceClassifier(10, 2, embedding_dim=8, hidden_size=16, generator=g)
+    train(net, "cross_entropy", (tokens[:300], labels[:300]), epochs=12, lr=2e-2, batch_size=64, generator=g)
+    assert float(accuracy(net(tokens[300:]), labels[300:])) >= 0.95
