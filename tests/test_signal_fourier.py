@@ -157,3 +157,17 @@ BAD = [
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("grid", ["linspace", "arange"])
+@pytest.mark.parametrize("f0", [5.0, 5.3, 7.77])
+def test_dominant_frequencies_on_both_seed_grids(grid, f0):
+    """Issue 17's target: tones within 1e-3 Hz and amplitudes within 1e-3 on linspace(0, 1, 1000) (fs = 999 Hz)
+    and arange(1000)/1000 (fs = 1000 Hz), on and off the bins."""
+    t = (torch.linspace(0, 1, 1000, dtype=torch.float64) if grid == "linspace"
+         else torch.arange(1000, dtype=torch.float64) / 1000)
+    x = torch.sin(2 * torch.pi * f0 * t) + 0.5 * torch.sin(2 * torch.pi * 2 * f0 * t)
+    r = signal.dominant_frequencies(x, t)
+    order = torch.argsort(r.freqs)
+    assert torch.allclose(r.freqs[order], torch.tensor([f0, 2 * f0], dtype=torch.float64), rtol=0, atol=1e-3)
+    assert torch.allclose(r.amplitudes[order], torch.tensor([1.0, 0.5], dtype=torch.float64), rtol=0, atol=1e-3)
