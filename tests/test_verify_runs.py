@@ -327,3 +327,13 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error_within_seconds(tmp_path,
 @pytest.mark.skipif(importlib.util.find_spec("distributed") is None, reason='needs pip install "sciml[dask]"')
 def test_verify_corpus_on_a_dask_local_cluster_gives_the_serial_counts(tmp_path):
     _corpus_counts_agree(tmp_path, 30, "--dask", "local")
+
+
+def test_every_catalog_problem_travels_to_a_worker():
+    """Workers (-j, Dask) receive problems by pickle: no module, lock or closure may hide in one."""
+    import pickle
+
+    from sciml import problems
+
+    for p in problems.catalog():
+        assert pickle.loads(pickle.dumps(p)).name == p.name

@@ -44,7 +44,6 @@ class SuiteProblem(Problem):
 
     def __post_init__(self):
         super().__post_init__()
-        import torch
 
         from sciml.optimize import METHODS, mgh_problems
 
@@ -75,23 +74,23 @@ class SuiteProblem(Problem):
             self._bounds = [tuple(float(v) for v in b) for b in pairs]
         else:
             self._bounds = None
-        self._torch = torch
 
     def statement(self) -> str:
         box = "" if self._bounds is None else f" on the box {self._bounds[0]}{'…' if len(self._bounds) > 1 else ''}"
         return f"minimize the {self._label}{box} from the standard start with {self.method}"
 
     def solve(self, **options):
+        import torch
+
         from sciml.optimize import minimize
 
         kwargs = {"method": self.method, "options": dict(self.options), "bounds": self._bounds}
         kwargs.update(options)
-        return minimize(self._fun, self._torch.tensor(self._x0, dtype=self._torch.float64), **kwargs)
+        return minimize(self._fun, torch.tensor(self._x0, dtype=torch.float64), **kwargs)
 
     def _scipy(self) -> float:
         import scipy.optimize
-
-        torch = self._torch
+        import torch
 
         def fg(z):
             x = torch.tensor(z, dtype=torch.float64, requires_grad=True)
