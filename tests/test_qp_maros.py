@@ -27,6 +27,7 @@ def test_whole_set_no_false_status_and_counts(eps):
     assert not false, f"false solved/infeasible: {false}"
     solved = sum(s["solved"] for s in scores)
     solved40 = sum(s["solved"] for s in scores if s["name"] in smallest)
-    # measured (issue 16 targets: 37/40 and 50/62 at 1e-9; 40/40 and 60/62 at 1e-6); this guards the level reached
-    floor = {1e-9: (34, 46), 1e-6: (37, 52)}[eps]
+    # issue 16's targets: 37/40 and 50/62 at 1e-9 (measured: 38 and 53); 40/40 and 60/62 at 1e-6 (measured: 39
+    # and 59, QPCBOEI2, QFORPLAN and QCAPRI unsolved) -- the floor is what is reached
+    floor = {1e-9: (38, 53), 1e-6: (39, 59)}[eps]
     assert (solved40, solved) >= floor, (solved40, solved, [s["name"] for s in scores if not s["solved"]])
