@@ -15,6 +15,7 @@ differentiable, plus spectra and dominant frequencies refined beyond the bin wid
 - Plots: :func:`plot_spectrum`, :func:`plot_spectrogram`, :func:`plot_psd` (``ax=None`` in, artists out).
 """
 
+from sciml.signal._cola import check_COLA, check_NOLA
 from sciml.signal._convolve import fftconvolve
 from sciml.signal._detrend import detrend
 from sciml.signal._filtfilt import filtfilt, sosfilt, sosfilt_zi, sosfiltfilt
@@ -27,7 +28,7 @@ from sciml.signal._plotting import plot_psd, plot_spectrogram, plot_spectrum
 from sciml.signal._psd import coherence, csd, periodogram, welch
 from sciml.signal._sinusoids import FitConvergenceWarning, FitStatus, Sinusoids, fit_sinusoids
 from sciml.signal._spectrum import Spectrum, spectrum
-from sciml.signal._stft import check_COLA, check_NOLA, istft, spectrogram, stft
+from sciml.signal._stft import istft, spectrogram, stft
 from sciml.signal._windows import SpectralWarning, get_window
 
 __all__ = [
