@@ -2,9 +2,8 @@
 scores it (tests/maros_meszaros.py); skipped where the data is absent. A handful of small problems run by
 default; the whole set of 62 is ``slow``."""
 
-import pytest
-
 import maros_meszaros as MM
+import pytest
 
 pytestmark = pytest.mark.skipif(not MM.available(), reason="Maros–Meszaros data not found (../shared/data)")
 
