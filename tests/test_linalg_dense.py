@@ -341,3 +341,22 @@ def test_sqrtm_logm_match_scipy_and_refuse_indefinite(generator):
 def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_toeplitz_system_matches_scipy_levinson(generator):
+    c, r = _randn(generator, 8), _randn(generator, 8)
+    c[0] = r[0] = 6.0  # diagonally dominant enough
+    T = torch.from_numpy(scipy.linalg.toeplitz(c.numpy(), r.numpy()))
+    b = _randn(generator, 8)
+    np.testing.assert_allclose(linalg.solve(T, b).numpy(), scipy.linalg.solve_toeplitz((c.numpy(), r.numpy()),
+                                                                                      b.numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda A: linalg.det(A), lambda A: linalg.slogdet(A).logabsdet, lambda A: linalg.pinv(A),
+    lambda A: linalg.norm(A, "nuc"), lambda A: linalg.norm(A, 2), lambda A: linalg.inv(A),
+    lambda A: linalg.eig(A)[0], lambda A: linalg.norm(A[0]),
+], ids=["det", "slogdet", "pinv", "nuc", "2-norm", "inv", "eig", "vector-norm"])
+def test_gradcheck_of_the_differentiable_functions(fn, generator):
+    A = (_randn(generator, 3, 3) + 3 * torch.eye(3, dtype=F64)).requires_grad_()
+    assert torch.autograd.gradcheck(fn, (A,))
