@@ -30,6 +30,8 @@ from sciml.qp._scaling import unscale
 
 #: the proximal regularization: its start and its floor (relative to the scale of Q, and absolute for δ)
 REG_START, REG_MIN = 1e-9, 1e-11
+#: iterative refinement steps of each Newton solve
+REFINE = 2
 #: fraction of the way to the boundary a step may go
 TAU = 0.995
 
@@ -61,7 +63,8 @@ class _System:
             self.lu = torch.where(bad[:, None, None], lu, self.lu)
             self.pivots, self.info = torch.where(bad[:, None], piv, self.pivots), torch.where(bad, info, self.info)
 
-    def solve(self, rhs, refine=2):
+    def solve(self, rhs, refine=None):
+        refine = int(REFINE if refine is None else refine)
         sol = torch.linalg.lu_solve(self.lu, self.pivots, rhs.unsqueeze(-1)).squeeze(-1)
         for _ in range(refine):
             sol = sol + torch.linalg.lu_solve(self.lu, self.pivots, (rhs - _mv(self.P, sol)).unsqueeze(-1)).squeeze(-1)
