@@ -55,14 +55,22 @@ def laplacian_operator(m: int, n: int | None = None, *, dtype=DEFAULT_DTYPE, dev
     n = m if n is None else check_int(n, "n", low=1)
     dtype = check_dtype(dtype)
 
+    # on the flattened grid the vertical neighbours are ±n away; the horizontal ones ±1 away except across a row
+    # end, where these masks zero them: five contiguous operations, no copies
+    rows = torch.ones(m, n, dtype=dtype, device=device)
+    no_left = rows.clone()
+    no_left[:, -1] = 0  # entry j - 1 is a left neighbour of j unless it ends a row
+    no_right = rows
+    no_right[:, 0] = 0
+    no_left, no_right = no_left.reshape(-1)[:-1], no_right.reshape(-1)[1:]
+
     def apply(v: torch.Tensor) -> torch.Tensor:
-        cols = v.dim() == 2
-        u = (v.mT if cols else v).reshape(-1, m, n)
-        out = torch.mul(u, 4)  # then the four neighbours, in place (no padded copy: ~30 % faster)
-        out[:, 1:].sub_(u[:, :-1])
-        out[:, :-1].sub_(u[:, 1:])
-        out[:, :, 1:].sub_(u[:, :, :-1])
-        out[:, :, :-1].sub_(u[:, :, 1:])
-        return out.reshape(-1, m * n).mT if cols else out.reshape(m * n)
+        left, right = (no_left, no_right) if v.dim() == 1 else (no_left[:, None], no_right[:, None])
+        out = torch.mul(v, 4)
+        out[n:].sub_(v[:-n])
+        out[:-n].sub_(v[n:])
+        out[1:].addcmul_(v[:-1], left, value=-1)
+        out[:-1].addcmul_(v[1:], right, value=-1)
+        return out
 
     return LinearOperator((m * n, m * n), apply, apply, apply, dtype=dtype, device=device)
