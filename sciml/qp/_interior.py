@@ -79,6 +79,7 @@ class _Newton:
         self.slacks, self.duals, self.residuals = slacks, duals, residuals
         self.f = [m.to(G.dtype) for m in masks]
         self.W = [z / s * f for z, s, f in zip(duals, slacks, self.f, strict=True)]
+        self._values = self._mask = None
 
     def direction(self, rc, rcl, rcu):
         """The step (dx, dy, ds, dsl, dsu, dz, dzl, dzu) for complementarity right-hand sides rc, rcl, rcu."""
@@ -94,11 +95,10 @@ class _Newton:
 
     def step(self, d):
         """The largest step ≤ 1 that keeps every slack and dual non-negative."""
-        _, _, ds, dsl, dsu, dz, dzl, dzu = d
-        steps = (ds, dsl, dsu, dz, dzl, dzu)
-        values = (*self.slacks, *self.duals)
-        masks = (*self.masks, *self.masks)
-        return torch.stack([_max_step(v, dv, m) for v, dv, m in zip(values, steps, masks, strict=True)]).amin(0)
+        if self._values is None:  # every slack and dual, and the mask of the finite sides, side by side
+            self._values = torch.cat([*self.slacks, *self.duals], -1)
+            self._mask = torch.cat([*self.masks, *self.masks], -1)
+        return _max_step(self._values, torch.cat(d[2:], -1), self._mask)
 
 
 def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, factors=None, state=None):
