@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -72,7 +73,12 @@ class Classifier:
         return X
 
     def _targets(self, y, n: int, name="y") -> torch.Tensor:
-        y = y if isinstance(y, torch.Tensor) else torch.as_tensor(y)
+        if not isinstance(y, torch.Tensor):
+            try:
+                y = torch.as_tensor(np.asarray(y))
+            except (TypeError, ValueError, RuntimeError) as exc:
+                raise TypeError(f"{name} must be class labels (a tensor, array or list of integers), got "
+                                f"{type(y).__name__} ({exc})") from None
         if y.is_complex() or y.dtype == torch.bool or (y.is_floating_point() and not bool((y == y.round()).all())):
             raise TypeError(f"{name} must hold class labels (integers), got values of dtype {y.dtype} that are not "
                             "whole numbers")

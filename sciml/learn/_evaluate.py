@@ -102,6 +102,7 @@ def evaluate(model: nn.Module, loss, data, *, metrics=None, batch_size: int = 10
     metrics = _metrics(metrics)
     device = device if device is not None else next(model.parameters()).device
     size = check_int(batch_size, "batch_size", low=1)
+    _probe(model, x, device, "data")
     sums = dict.fromkeys(["loss", *metrics], 0.0)
     was = model.training
     model.eval()

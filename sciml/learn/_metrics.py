@@ -15,6 +15,8 @@ def _labels(pred, target) -> tuple[torch.Tensor, torch.Tensor]:
     for name, t in (("pred", pred), ("target", target)):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if pred.is_complex() or target.is_complex():
+        raise TypeError("pred and target must be real (class indices or real scores), got complex tensors")
     if pred.dim() == 2:
         pred = pred.argmax(dim=1)
     if pred.dim() != 1 or target.dim() != 1 or len(pred) != len(target):
