@@ -277,11 +277,45 @@ def sosfiltfilt(sos, x, axis=-1, padtype="odd", padlen=None):
     zi = zi * scale[:, None]
 
     normal = _stacked(sos.to(x.device), x.real.dtype)
+    if x.device.type == "cpu" and not x.is_complex():
+        return _SOSFiltFilt.apply(normal, x, zi, edge, padtype).movedim(-1, axis_i)
+    return _zero_phase(normal, x, zi, edge, padtype).movedim(-1, axis_i)
+
+
+def _zero_phase(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor, edge: int, padtype) -> torch.Tensor:
+    """Forward-backward filtering of ``x`` (last dimension) by normalised sections from the steady states
+    ``zi`` (n_sections, 2) scaled by each pass's first sample."""
 
     def run(v, v0):
-        return cascade(normal, v, zi.reshape(zi.shape[0], *[1] * (v.dim() - 1), 2) * v0)
+        return cascade(sos, v, zi.reshape(zi.shape[0], *[1] * (v.dim() - 1), 2) * v0)
 
-    return _forward_backward(x, edge, padtype, run).movedim(-1, axis_i)
+    return _forward_backward(x, edge, padtype, run)
+
+
+class _SOSFiltFilt(torch.autograd.Function):
+    """SciPy's ``sosfiltfilt`` step for step in NumPy (reversed views, no copies between the passes); the
+    backward pass differentiates :func:`_zero_phase`, recomputed."""
+
+    @staticmethod
+    def forward(ctx, sos, x, zi, edge, padtype):
+        ctx.save_for_backward(sos, x, zi)
+        ctx.edge, ctx.padtype = edge, padtype
+        s, z = sos.detach().numpy(), zi.detach().numpy()
+        ext = extend(x.detach(), edge, padtype).numpy()
+        shape = (z.shape[0],) + (1,) * (ext.ndim - 1) + (2,)
+        y = scipy.signal.sosfilt(s, ext, axis=-1, zi=z.reshape(shape) * ext[..., :1])[0]
+        y = scipy.signal.sosfilt(s, y[..., ::-1], axis=-1, zi=z.reshape(shape) * y[..., -1:])[0]
+        return torch.from_numpy(np.ascontiguousarray(y[..., ::-1][..., edge:ext.shape[-1] - edge])).to(x.dtype)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, gy):
+        args = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, ctx.needs_input_grad,
+                                                                    strict=False)]
+        with torch.enable_grad():
+            wanted = [t for t, need in zip(args, ctx.needs_input_grad, strict=False) if need]
+            grads = iter(torch.autograd.grad(_zero_phase(*args, ctx.edge, ctx.padtype), wanted, gy))
+        return (*tuple(next(grads) if need else None for need in ctx.needs_input_grad[:3]), None, None)
 
 
 def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=None):
