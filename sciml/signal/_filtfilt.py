@@ -8,14 +8,19 @@ filter forward and then backward in time squares its magnitude response and canc
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.signal
 import torch
 
 from sciml._validation import as_tensor, check_int
-from sciml.signal._detrend import extend
 from sciml.signal._lfilter import check_stable, coefficients, filter_last, normalised, states, steady_states
 from sciml.signal._segments import as_samples
+from sciml.signal._sos import (
+    SOSFiltFilt,
+    cascade,
+    forward_backward,
+    normalised_sections,
+    stacked,
+    zero_phase,
+)
 
 _PADTYPES = ("odd", "even", "constant", None)
 
@@ -32,64 +37,6 @@ def sections(sos) -> torch.Tensor:
     for k, row in enumerate(a):
         check_stable(row, f"sos (section {k})")
     return sos
-
-
-def _normalised_sections(sos: torch.Tensor, dtype) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    return [normalised(row[:3], row[3:], dtype) for row in sos]
-
-
-def _stacked(sos: torch.Tensor, dtype) -> torch.Tensor:
-    """The sections normalised by their ``a0``, as an (n_sections, 6) tensor."""
-    return torch.stack([torch.cat(pair) for pair in _normalised_sections(sos, dtype)])
-
-
-def _cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
-    """The sections one after the other along the last dimension (``zi``: (n_sections, ..., 2) or None)."""
-    for k, row in enumerate(sos):
-        x, _ = filter_last(row[:3], row[3:], x, None if zi is None else zi[k], final=False)
-    return x
-
-
-class _SOSFilt(torch.autograd.Function):
-    """``scipy.signal.sosfilt`` of normalised sections along the last dimension in one C loop; the backward
-    pass differentiates the section-by-section cascade (recomputed, so the forward pass keeps SciPy's speed;
-    once differentiable: for second derivatives filter section by section with :func:`lfilter`)."""
-
-    @staticmethod
-    def forward(ctx, sos, x, zi):  # the ctx-first form: no per-call signature binding
-        args = [sos.detach().numpy(), x.detach().numpy()]
-        if zi is None:
-            y = scipy.signal.sosfilt(*args, axis=-1)
-        else:
-            y = scipy.signal.sosfilt(*args, axis=-1, zi=zi.detach().numpy().copy())[0]  # SciPy overwrites zi
-        ctx.save_for_backward(*(t for t in (sos, x, zi) if t is not None))
-        ctx.has_zi = zi is not None
-        return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, gy):
-        saved = ctx.saved_tensors
-        args = [t.detach().requires_grad_(need) if t is not None else None
-                for t, need in zip((saved[0], saved[1], saved[2] if ctx.has_zi else None), ctx.needs_input_grad,
-                                   strict=True)]
-        with torch.enable_grad():
-            wanted = [t for t, need in zip(args, ctx.needs_input_grad, strict=True) if need]
-            grads = iter(torch.autograd.grad(_cascade(*args), wanted, gy))
-        return tuple(next(grads) if need else None for need in ctx.needs_input_grad)
-
-
-def cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
-    """The filtered real or complex ``x`` along its last dimension (normalised sections): SciPy's loop on the
-    CPU, the blocked scan elsewhere."""
-    if x.is_complex():
-        return torch.complex(cascade(sos, x.real, None if zi is None else zi.real),
-                             cascade(sos, x.imag, None if zi is None else zi.imag))
-    if x.device.type == "cpu":
-        if zi is not None:
-            zi = zi.expand(zi.shape[0], *x.shape[:-1], 2)
-        return _SOSFilt.apply(sos, x, zi)
-    return _cascade(sos, x, zi)
 
 
 def sosfilt(sos, x, axis=-1, zi=None):
@@ -151,9 +98,9 @@ def sosfilt(sos, x, axis=-1, zi=None):
             raise ValueError(f"zi must have one set of states per section, shape ({sos.shape[0]}, ...), got "
                              f"{tuple(zi.shape)}")
     if zi is None:
-        return cascade(_stacked(sos.to(x.device), x.real.dtype), x, None).movedim(-1, axis_i)
+        return cascade(stacked(sos.to(x.device), x.real.dtype), x, None).movedim(-1, axis_i)
     finals = []
-    for k, (b, a) in enumerate(_normalised_sections(sos.to(x.device), x.real.dtype)):
+    for k, (b, a) in enumerate(normalised_sections(sos.to(x.device), x.real.dtype)):
         z = None if zi is None else states(zi[k], original, 2, axis_i, "zi")
         x, zf = filter_last(b, a, x, z)
         finals.append(zf)
@@ -194,7 +141,7 @@ def sosfilt_zi(sos) -> torch.Tensor:
     """
     sos = sections(sos)
     out, scale = [], 1.0
-    for b, a in _normalised_sections(sos, sos.dtype):
+    for b, a in normalised_sections(sos, sos.dtype):
         out.append(scale * steady_states(b, a))
         scale = scale * b.sum() / a.sum()
     return torch.stack(out)
@@ -208,14 +155,6 @@ def _pad_edge(padtype, padlen, n: int, ntaps: int) -> int:
         raise ValueError(f"x must be longer than padlen = {edge} samples along axis, got {n}; pass a smaller padlen "
                          "(or padtype=None) or a longer signal")
     return edge
-
-
-def _forward_backward(x: torch.Tensor, edge: int, padtype, run) -> torch.Tensor:
-    """``run(signal, initial_value)`` forward over the extended ``x``, then backward; the extension removed."""
-    ext = extend(x, edge, padtype)
-    y = run(ext, ext[..., :1])
-    y = run(y.flip(-1), y[..., -1:]).flip(-1)
-    return y[..., edge:ext.shape[-1] - edge]
 
 
 def sosfiltfilt(sos, x, axis=-1, padtype="odd", padlen=None):
@@ -270,52 +209,16 @@ def sosfiltfilt(sos, x, axis=-1, padtype="odd", padlen=None):
     x = x.to(torch.promote_types(x.dtype, sos.dtype))
     zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
     edge = _pad_edge(padtype, padlen, x.shape[-1], 2 * sos.shape[0] + 1 - zeros)
-    pairs = _normalised_sections(sos.to(x.device), x.real.dtype)
+    pairs = normalised_sections(sos.to(x.device), x.real.dtype)
     zi = torch.stack([steady_states(b, a) for b, a in pairs])
     scale = torch.cumprod(torch.stack([torch.ones((), dtype=zi.dtype, device=zi.device)]
                                       + [b.sum() / a.sum() for b, a in pairs[:-1]]), 0)
     zi = zi * scale[:, None]
 
-    normal = _stacked(sos.to(x.device), x.real.dtype)
+    normal = stacked(sos.to(x.device), x.real.dtype)
     if x.device.type == "cpu" and not x.is_complex():
-        return _SOSFiltFilt.apply(normal, x, zi, edge, padtype).movedim(-1, axis_i)
-    return _zero_phase(normal, x, zi, edge, padtype).movedim(-1, axis_i)
-
-
-def _zero_phase(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor, edge: int, padtype) -> torch.Tensor:
-    """Forward-backward filtering of ``x`` (last dimension) by normalised sections from the steady states
-    ``zi`` (n_sections, 2) scaled by each pass's first sample."""
-
-    def run(v, v0):
-        return cascade(sos, v, zi.reshape(zi.shape[0], *[1] * (v.dim() - 1), 2) * v0)
-
-    return _forward_backward(x, edge, padtype, run)
-
-
-class _SOSFiltFilt(torch.autograd.Function):
-    """SciPy's ``sosfiltfilt`` step for step in NumPy (reversed views, no copies between the passes); the
-    backward pass differentiates :func:`_zero_phase`, recomputed."""
-
-    @staticmethod
-    def forward(ctx, sos, x, zi, edge, padtype):
-        ctx.save_for_backward(sos, x, zi)
-        ctx.edge, ctx.padtype = edge, padtype
-        s, z = sos.detach().numpy(), zi.detach().numpy()
-        ext = extend(x.detach(), edge, padtype).numpy()
-        shape = (z.shape[0],) + (1,) * (ext.ndim - 1) + (2,)
-        y = scipy.signal.sosfilt(s, ext, axis=-1, zi=z.reshape(shape) * ext[..., :1])[0]
-        y = scipy.signal.sosfilt(s, y[..., ::-1], axis=-1, zi=z.reshape(shape) * y[..., -1:])[0]
-        return torch.from_numpy(np.ascontiguousarray(y[..., ::-1][..., edge:ext.shape[-1] - edge])).to(x.dtype)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, gy):
-        args = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, ctx.needs_input_grad,
-                                                                    strict=False)]
-        with torch.enable_grad():
-            wanted = [t for t, need in zip(args, ctx.needs_input_grad, strict=False) if need]
-            grads = iter(torch.autograd.grad(_zero_phase(*args, ctx.edge, ctx.padtype), wanted, gy))
-        return (*tuple(next(grads) if need else None for need in ctx.needs_input_grad[:3]), None, None)
+        return SOSFiltFilt.apply(normal, x, zi, edge, padtype).movedim(-1, axis_i)
+    return zero_phase(normal, x, zi, edge, padtype).movedim(-1, axis_i)
 
 
 def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=None):
@@ -369,4 +272,4 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     def run(v, v0):
         return filter_last(b, a, v, zi * v0, final=False)[0]
 
-    return _forward_backward(x, edge, padtype, run).movedim(-1, axis_i)
+    return forward_backward(x, edge, padtype, run).movedim(-1, axis_i)

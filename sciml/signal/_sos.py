@@ -1,0 +1,116 @@
+r"""The recursion of second-order sections for :func:`sosfilt` and :func:`sosfiltfilt`: on the CPU all
+sections run in SciPy's C loop (``scipy.signal.sosfilt``; for zero-phase filtering SciPy's own steps on
+reversed NumPy views) inside autograd functions whose backward pass recomputes the section-by-section
+cascade of :func:`~sciml.signal.lfilter` and differentiates it (first derivatives); off the CPU the cascade
+itself, by the blocked scan."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+import torch
+
+from sciml.signal._detrend import extend
+from sciml.signal._lfilter import filter_last, normalised
+
+
+def normalised_sections(sos: torch.Tensor, dtype) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    return [normalised(row[:3], row[3:], dtype) for row in sos]
+
+
+def stacked(sos: torch.Tensor, dtype) -> torch.Tensor:
+    """The sections normalised by their ``a0``, as an (n_sections, 6) tensor."""
+    return torch.stack([torch.cat(pair) for pair in normalised_sections(sos, dtype)])
+
+
+def _cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
+    """The sections one after the other along the last dimension (``zi``: (n_sections, ..., 2) or None)."""
+    for k, row in enumerate(sos):
+        x, _ = filter_last(row[:3], row[3:], x, None if zi is None else zi[k], final=False)
+    return x
+
+
+class _SOSFilt(torch.autograd.Function):
+    """``scipy.signal.sosfilt`` of normalised sections along the last dimension in one C loop; the backward
+    pass differentiates the section-by-section cascade (recomputed, so the forward pass keeps SciPy's speed;
+    once differentiable: for second derivatives filter section by section with :func:`lfilter`)."""
+
+    @staticmethod
+    def forward(ctx, sos, x, zi):  # the ctx-first form: no per-call signature binding
+        args = [sos.detach().numpy(), x.detach().numpy()]
+        if zi is None:
+            y = scipy.signal.sosfilt(*args, axis=-1)
+        else:
+            y = scipy.signal.sosfilt(*args, axis=-1, zi=zi.detach().numpy().copy())[0]  # SciPy overwrites zi
+        ctx.save_for_backward(*(t for t in (sos, x, zi) if t is not None))
+        ctx.has_zi = zi is not None
+        return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, gy):
+        saved = ctx.saved_tensors
+        args = [t.detach().requires_grad_(need) if t is not None else None
+                for t, need in zip((saved[0], saved[1], saved[2] if ctx.has_zi else None), ctx.needs_input_grad,
+                                   strict=True)]
+        with torch.enable_grad():
+            wanted = [t for t, need in zip(args, ctx.needs_input_grad, strict=True) if need]
+            grads = iter(torch.autograd.grad(_cascade(*args), wanted, gy))
+        return tuple(next(grads) if need else None for need in ctx.needs_input_grad)
+
+
+def cascade(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
+    """The filtered real or complex ``x`` along its last dimension (normalised sections): SciPy's loop on the
+    CPU, the blocked scan elsewhere."""
+    if x.is_complex():
+        return torch.complex(cascade(sos, x.real, None if zi is None else zi.real),
+                             cascade(sos, x.imag, None if zi is None else zi.imag))
+    if x.device.type == "cpu":
+        if zi is not None:
+            zi = zi.expand(zi.shape[0], *x.shape[:-1], 2)
+        return _SOSFilt.apply(sos, x, zi)
+    return _cascade(sos, x, zi)
+
+
+def forward_backward(x: torch.Tensor, edge: int, padtype, run) -> torch.Tensor:
+    """``run(signal, initial_value)`` forward over the extended ``x``, then backward; the extension removed."""
+    ext = extend(x, edge, padtype)
+    y = run(ext, ext[..., :1])
+    y = run(y.flip(-1), y[..., -1:]).flip(-1)
+    return y[..., edge:ext.shape[-1] - edge]
+
+
+def zero_phase(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor, edge: int, padtype) -> torch.Tensor:
+    """Forward-backward filtering of ``x`` (last dimension) by normalised sections from the steady states
+    ``zi`` (n_sections, 2) scaled by each pass's first sample."""
+
+    def run(v, v0):
+        return cascade(sos, v, zi.reshape(zi.shape[0], *[1] * (v.dim() - 1), 2) * v0)
+
+    return forward_backward(x, edge, padtype, run)
+
+
+class SOSFiltFilt(torch.autograd.Function):
+    """SciPy's ``sosfiltfilt`` step for step in NumPy (reversed views, no copies between the passes); the
+    backward pass differentiates :func:`zero_phase`, recomputed."""
+
+    @staticmethod
+    def forward(ctx, sos, x, zi, edge, padtype):
+        ctx.save_for_backward(sos, x, zi)
+        ctx.edge, ctx.padtype = edge, padtype
+        s, z = sos.detach().numpy(), zi.detach().numpy()
+        ext = extend(x.detach(), edge, padtype).numpy()
+        shape = (z.shape[0],) + (1,) * (ext.ndim - 1) + (2,)
+        y = scipy.signal.sosfilt(s, ext, axis=-1, zi=z.reshape(shape) * ext[..., :1])[0]
+        y = scipy.signal.sosfilt(s, y[..., ::-1], axis=-1, zi=z.reshape(shape) * y[..., -1:])[0]
+        return torch.from_numpy(np.ascontiguousarray(y[..., ::-1][..., edge:ext.shape[-1] - edge])).to(x.dtype)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, gy):
+        args = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, ctx.needs_input_grad,
+                                                                    strict=False)]
+        with torch.enable_grad():
+            wanted = [t for t, need in zip(args, ctx.needs_input_grad, strict=False) if need]
+            grads = iter(torch.autograd.grad(zero_phase(*args, ctx.edge, ctx.padtype), wanted, gy))
+        return (*tuple(next(grads) if need else None for need in ctx.needs_input_grad[:3]), None, None)
