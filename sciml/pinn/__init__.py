@@ -4,6 +4,8 @@
 - :func:`solve` — a hard-constraint trial function, a small tanh MLP, float64, Levenberg–Marquardt with
   the Jacobian from ``torch.func`` (L-BFGS for large networks, optional Adam warm-up), residual-based
   resampling (:class:`Resample`), checkpoint/resume; returns a :class:`BVPResult` named like ``solve_bvp``'s.
+- :func:`plot_solution`, :func:`plot_history` — the solution with its pointwise error and observations, and the
+  loss history, on any matplotlib axes.
 - :mod:`sciml.pinn.references` — independent references from the same statement: SymPy ``dsolve`` and
   SciPy ``solve_bvp``/``solve_ivp``.
 
@@ -19,6 +21,7 @@ milliseconds); a PINN's value is generality, differentiability and inverse probl
 
 from sciml.pinn._collocation import collocation_points
 from sciml.pinn._ivp import IVP
+from sciml.pinn._plots import plot_history, plot_solution
 from sciml.pinn._resample import Resample
 from sciml.pinn._result import BVPIntermediate, BVPResult, BVPStatus, PINNSolution
 from sciml.pinn._solve import check_options, solve
@@ -36,5 +39,7 @@ __all__ = [
     "Resample",
     "check_options",
     "collocation_points",
+    "plot_history",
+    "plot_solution",
     "solve",
 ]

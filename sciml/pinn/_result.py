@@ -108,6 +108,8 @@ class BVPResult(Result):
     notes : tuple of str
         What the solve did with the statement beyond the defaults, in words: an equation singular at an end
         imposed there by its limit, a guess fitted first, a continuation's stages, a restart.
+    problem : BVP
+        The statement solved (its domain, exact solution and observations are what the plots show).
     """
 
     x: torch.Tensor
@@ -131,6 +133,7 @@ class BVPResult(Result):
     method: str = "lm"
     resamples: int = 0
     notes: tuple = ()
+    problem: object = dataclasses.field(default=None, repr=False)
 
 
 @dataclasses.dataclass(repr=False)

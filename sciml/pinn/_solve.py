@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import os
@@ -19,6 +20,7 @@ from sciml.pinn._resample import as_resample
 from sciml.pinn._residual import Residuals
 from sciml.pinn._result import BVPResult, BVPStatus, PINNSolution
 from sciml.pinn._singular import derivative_orders
+from sciml.pinn._stall import STALL_ADVICE, restart, stalled
 from sciml.pinn._statement import BVP
 from sciml.pinn._training import RunState, Trainer, load_run, signature
 from sciml.results import STOP_REASONS, ConvergenceWarning, Status, conclude
@@ -223,6 +225,10 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     if path is not None:
         trainer.save()
     result = _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start, notes)
+    if stalled(result) and warmup == 0 and plan == ["lm"] and guess is None and theta0 is None and source is None:
+        result = restart(solve, problem, result, options)
+    if stalled(result):
+        result = dataclasses.replace(result, message=f"{STALL_ADVICE} (stopped: {result.stop_reason})")
     return conclude(result, throw=throw, category=ConvergenceWarning,
                     message=f"sciml.pinn.solve: {result.message} (relative residual {result.residual:.2e})")
 
@@ -342,6 +348,7 @@ def _result(problem, trainer, stop, make_sol, dtype, seconds, notes) -> BVPResul
         residual_between=relative_between, history=torch.tensor(state.history, dtype=torch.float64),
         unknowns=trainer.unknowns(p), network=residuals.net.module(theta), theta=theta.detach(), seconds=seconds,
         method="+".join(trainer.plan), resamples=state.resamples, notes=tuple(notes),
+        problem=problem,
     )
 
 
