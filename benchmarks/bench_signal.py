@@ -2,7 +2,15 @@
 spectral toolbox of issue 17 on its grid — Welch PSDs of 1e6-sample signals with short and long, odd and even
 segments and several overlaps, batches of 1000 × 4096, STFT/ISTFT, ``sosfiltfilt`` on long signals and on
 batches. ``summary`` prints the issue's speed targets, met or not. ``SCIML_BENCH_SIGNAL_SMALL=1`` shrinks every
-size (a smoke run: the targets are then not meaningful)."""
+size (a smoke run: the targets are then not meaningful).
+
+torch allocates large CPU tensors without transparent huge pages unless ``THP_MEM_ALLOC_ENABLE=1`` is in the
+environment before torch is imported (NumPy asks for huge pages by default): each fresh 60 MB tensor then
+costs tens of milliseconds of page faults, which decides the batch cells. Time both ways::
+
+    THP_MEM_ALLOC_ENABLE=1 .venv/bin/python benchmarks/run.py signal
+    .venv/bin/python benchmarks/run.py signal
+"""
 
 import os
 
