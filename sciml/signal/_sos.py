@@ -90,6 +90,19 @@ def zero_phase(sos: torch.Tensor, x: torch.Tensor, zi: torch.Tensor, edge: int, 
     return forward_backward(x, edge, padtype, run)
 
 
+def _extended(a: np.ndarray, n: int, kind) -> np.ndarray:
+    """:func:`~sciml.signal._detrend.extend` in NumPy (SciPy's ``odd_ext``/``even_ext``/``const_ext``)."""
+    if n == 0 or kind is None:
+        return a
+    if kind == "constant":
+        left, right = np.repeat(a[..., :1], n, -1), np.repeat(a[..., -1:], n, -1)
+    else:
+        left, right = a[..., n:0:-1], a[..., -2:-n - 2:-1]
+        if kind == "odd":
+            left, right = 2 * a[..., :1] - left, 2 * a[..., -1:] - right
+    return np.concatenate((left, a, right), -1)
+
+
 class SOSFiltFilt(torch.autograd.Function):
     """SciPy's ``sosfiltfilt`` step for step in NumPy (reversed views, no copies between the passes); the
     backward pass differentiates :func:`zero_phase`, recomputed."""
@@ -99,7 +112,7 @@ class SOSFiltFilt(torch.autograd.Function):
         ctx.save_for_backward(sos, x, zi)
         ctx.edge, ctx.padtype = edge, padtype
         s, z = sos.detach().numpy(), zi.detach().numpy()
-        ext = extend(x.detach(), edge, padtype).numpy()
+        ext = _extended(x.detach().numpy(), edge, padtype)
         shape = (z.shape[0],) + (1,) * (ext.ndim - 1) + (2,)
         y = scipy.signal.sosfilt(s, ext, axis=-1, zi=z.reshape(shape) * ext[..., :1])[0]
         y = scipy.signal.sosfilt(s, y[..., ::-1], axis=-1, zi=z.reshape(shape) * y[..., -1:])[0]
