@@ -19,7 +19,7 @@ def _safe(v):
     return torch.where(v > 1e-8, v, torch.ones_like(v)).clamp(max=1e8).rsqrt()
 
 
-def equilibrate(d: Data, sweeps: int = 15):
+def equilibrate(d: Data, sweeps: int = 10):
     """The scaled problem and the factors ``(D, E, F, sigma)``."""
     Q, c, A, b, G, h = d.Q, d.c, d.A, d.b, d.G, d.h
     D = torch.ones_like(c)
