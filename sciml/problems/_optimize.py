@@ -116,7 +116,8 @@ class MinimizeProblem(Problem):
             self._exact = (numbers(self.exact_x, "exact_x"), parse_number(self.exact_fun, where="exact_fun"))
         if self.bounds is not None and (len(self.bounds) != n or any(len(b) != 2 or not b[0] < b[1]
                                                                       for b in self.bounds)):
-            raise ValueError(f"bounds must be {n} pairs [low, high] with low < high, got {self.bounds!r}")
+            raise ValueError(f"bounds must be one pair [low, high] with low < high per variable ({n}), "
+                             f"got {self.bounds!r}")
         if self.scipy_x0 is not None and len(self.scipy_x0) != n:
             raise ValueError(f"scipy_x0 must have {n} entries, got {self.scipy_x0!r}")
         if "scipy" in self.tolerances and self.bounds is None and self.scipy_x0 is None:
