@@ -131,25 +131,29 @@ def data_scale(d: Data):
     return 1.0 + torch.stack([_inf(p) for p in parts]).amax(0)
 
 
-def primal_certificate(d: Data, y, z, zl, zu):
+def primal_certificate(d: Data, y, z, zl, zu, scale=None):
     """Mask of elements where (y, z, zl, zu) proves primal infeasibility (the duals of inequalities ≥ 0)."""
+    scale = data_scale(d) if scale is None else scale
     z, zl, zu = z.where(d.mG, 0.0).clamp(min=0), zl.where(d.ml, 0.0).clamp(min=0), zu.where(d.mu, 0.0).clamp(min=0)
     norm = torch.stack([_inf(y), _inf(z), _inf(zl), _inf(zu)]).amax(0)
     r = _mv(d.A.mT, y) + _mv(d.G.mT, z) - zl + zu
     hz, lbz, ubz = d.h.where(d.mG, 0.0), d.lb.where(d.ml, 0.0), d.ub.where(d.mu, 0.0)
     gamma = -((d.b * y).sum(-1) + (hz * z).sum(-1) - (lbz * zl).sum(-1) + (ubz * zu).sum(-1))
     r1 = r.abs().sum(-1)
-    ok = (norm > 0) & (gamma > INF_TOL * norm * data_scale(d)) & (_inf(r) <= INF_TOL * norm)
-    return ok & (gamma > RADIUS * data_scale(d) * r1)
+    ok = (norm > 0) & (gamma > INF_TOL * norm * scale) & (_inf(r) <= INF_TOL * norm)
+    return ok & (gamma > RADIUS * scale * r1)
 
 
-def dual_certificate(d: Data, v):
+def matrix_scales(d: Data):
+    """1 + the largest entry of Q, of A and of G, per element."""
+    return 1 + d.Q.abs().amax((-2, -1)), 1 + amax(d.A.abs().flatten(-2)), 1 + amax(d.G.abs().flatten(-2))
+
+
+def dual_certificate(d: Data, v, scales=None):
     """Mask of elements where the direction v proves the objective unbounded below on the feasible set."""
     norm = _inf(v)
     tol = INF_TOL * norm
-    scale_q = 1 + d.Q.abs().amax((-2, -1))
-    scale_a = 1 + amax(d.A.abs().flatten(-2))
-    scale_g = 1 + amax(d.G.abs().flatten(-2))
+    scale_q, scale_a, scale_g = matrix_scales(d) if scales is None else scales
     ok = (norm > 0) & (_inf(_mv(d.Q, v)) <= tol * scale_q) & (_inf(_mv(d.A, v)) <= tol * scale_a)
     ok &= amax(_mv(d.G, v).where(d.mG, 0.0)) <= tol * scale_g
     ok &= (amax((-v).where(d.ml, 0.0)) <= tol) & (amax(v.where(d.mu, 0.0)) <= tol)
@@ -161,6 +165,7 @@ class Certificates:
 
     def __init__(self, primal, dual, steps=None):
         self.primal, self.dual, self.steps = primal, dual, steps
+        self.scales = None
 
     @classmethod
     def empty(cls, d: Data):
@@ -172,14 +177,16 @@ class Certificates:
         """Test the iterate and the last step as certificates on ``candidates``; mark ``status`` in place."""
         if not bool(candidates.any()):
             return
+        if self.scales is None:
+            self.scales = data_scale(d), matrix_scales(d)
         tries = [(y, z, zl, zu, x)]
         if self.steps is not None:
             dx, dy, dz, dzl, dzu = self.steps
             tries.append((dy, dz, dzl, dzu, dx))
         for ty, tz, tzl, tzu, tx in tries:
             open_ = candidates & (status == Code.RUNNING)
-            pinf = primal_certificate(d, ty, tz, tzl, tzu) & open_
-            dinf = dual_certificate(d, tx) & open_ & ~pinf
+            pinf = primal_certificate(d, ty, tz, tzl, tzu, self.scales[0]) & open_
+            dinf = dual_certificate(d, tx, self.scales[1]) & open_ & ~pinf
             ray = torch.cat([ty, tz.clamp(min=0), tzl.clamp(min=0), tzu.clamp(min=0)], -1)
             self.primal = torch.where(pinf.unsqueeze(-1), ray, self.primal)
             self.dual = torch.where(dinf.unsqueeze(-1), tx, self.dual)
