@@ -49,5 +49,6 @@ def test_fashion_mnist_cnn_ten_epochs():
     (X, y), test = _sets("fashion-mnist")
     g = torch.Generator().manual_seed(0)
     cnn = learn.CNN(1, 10, image_size=28, channels=(16, 32, 64), batch_norm=True, generator=g)
-    learn.train(cnn, "cross_entropy", (X, y), epochs=10, batch_size=64, lr=1e-3, generator=g)
+    learn.train(cnn, "cross_entropy", (X, y), epochs=10, batch_size=64, lr=2e-3, generator=g,
+                scheduler=lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10))
     assert learn.evaluate(cnn, "cross_entropy", test, metrics={"accuracy": learn.accuracy})["accuracy"] >= 0.92
