@@ -267,3 +267,11 @@ def test_unusable_device_is_named():
     X, y = moons(16, generator=torch.Generator().manual_seed(0))
     with pytest.raises(ValueError, match="device='nowhere' cannot be used here"):
         train(MLP(2, 2, hidden=(4,)), "cross_entropy", (X, y), device="nowhere")
+
+
+def test_lbfgs_gets_a_closure_full_batch():
+    ((X, y), _), g = _moons(8, 300)
+    net = MLP(2, 2, hidden=(16,), generator=g)
+    res = train(net, "cross_entropy", (X, y), epochs=15, batch_size=len(X), generator=g,
+                optimizer=lambda p: torch.optim.LBFGS(p, max_iter=10, line_search_fn="strong_wolfe"))
+    assert res.success and res.history["loss"][-1] < 0.5 * res.history["loss"][0]
