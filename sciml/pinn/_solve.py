@@ -40,7 +40,7 @@ BETWEEN_FACTOR = 100.0
 #: as trivial (``Status.TRIVIAL``): u ≡ 0 satisfies every homogeneous equation, whatever the constants
 TRIVIAL_ATOL = 1e-6
 #: ``gtol`` of a problem with observations: the least-squares stop of noisy data
-GTOL_DATA = 1e-10
+GTOL_DATA = 1e-8
 
 
 def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="chebyshev", method: str = "auto",
@@ -85,8 +85,8 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
         than the fraction ``ftol`` over 20 iterations (0: off).
     gtol : float, optional
         Levenberg–Marquardt: stop with success (``GTOL``) at a least-squares solution,
-        ``‖Jᵀr‖ ≤ gtol·‖J‖·‖r‖`` — what data that cannot be fit exactly (noise) end at. Default ``1e-10`` for a
-        problem with observations (``data=``), off (0) otherwise.
+        ``‖Jᵀr‖ ≤ gtol·‖J‖·‖r‖`` — what data that cannot be fit exactly (noise) end at. Default ``1e-8`` for a
+        problem with observations (``data=``; SciPy's ``least_squares`` default), off (0) otherwise.
     constraints : {"hard", "soft"}
         Impose the linear conditions through the trial function, or only as penalty rows.
     condition_weight, data_weight : float
