@@ -172,6 +172,9 @@ class _System:
         x = self.problem.variable
         out = []
         for cond in self.problem.conditions:
+            if cond.integrals:
+                raise NoReferenceError(f"condition {cond.text!r} is an integral condition, which solve_bvp does not "
+                                       "take; compare with a closed form")
             reps = {}
             for v in cond.values:
                 n = self.problem.orders[v.function]
