@@ -22,7 +22,7 @@ from sciml.problems._registry import catalog_dir
 
 NAMES = sorted(e.name.removesuffix(".toml") for e in (catalog_dir() / "pinn").iterdir() if e.name.endswith(".toml"))
 #: catalog problems whose references are slow to build (solve_bvp through a layer of width 1e-3)
-SLOW_REFERENCES = {"boundary_layer"}
+SLOW_REFERENCES = {"boundary_layer", "shock_layer"}
 #: problems solved in the default run (a few seconds each on a quiet machine)
 FAST_SOLVES = ["duffing_bvp", "eigen_sine"]
 
@@ -69,6 +69,7 @@ def test_exact_solution_satisfies_the_statement(catalog, name):
         assert np.abs(np.broadcast_to(r, grid.shape)).max() < 1e-9, (name, residual)
     for cond in bvp.conditions:
         reps = {v.symbol: point_value(sympy.diff(exact[v.function], x, v.order), x, v.point) for v in cond.values}
+        reps |= {t.symbol: sympy.integrate(t.integrand.xreplace(values), (x, t.lo, t.hi)) for t in cond.integrals}
         assert abs(complex(cond.expr.xreplace(reps).xreplace(unknowns).evalf())) < 1e-9, (name, cond.text)
 
 
