@@ -232,3 +232,52 @@ def test_noisy_inverse_problem_ends_with_success_by_default():
     result = solve(problem)
     assert result.success and result.status in (Status.GTOL, Status.SUCCESS, Status.XTOL)
     assert abs(result.unknowns["k"] - 4) < 1e-2
+
+
+def test_scipy_reference_is_not_the_trivial_solution():
+    problem = BVP("y'' + p**2*y = 0", (0, "pi"), ["y(0) = 0", "y(pi) = 0", "y'(0) = p"], unknowns={"p": 0.5})
+    ref = refs.scipy_solution(problem)  # from zero, solve_bvp finds y = 0, p = 0; the bump guess gives p = 1
+    assert abs(ref.unknowns["p"] - 1) < 1e-8
+    x = np.linspace(0, math.pi, 101)
+    assert np.abs(ref(x) - np.sin(x)).max() < 1e-6
+
+
+def test_integral_conditions_have_no_solve_bvp_reference():
+    problem = BVP("y'' + lam*y = 0", (0, "pi"), ["y(0) = 0", "y(pi) = 0", "integrate(y**2, (x, 0, pi)) = 1"],
+                  unknowns={"lam": 1})
+    assert not problem.is_ivp
+    with pytest.raises(refs.NoReferenceError, match="integral condition"):
+        refs.scipy_solution(problem)
+
+
+# -- plots ----------------------------------------------------------------------------------------------------------
+
+def test_plots_draw_solution_exact_error_data_and_history():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sciml.pinn import plot_history, plot_solution
+
+    x_obs = np.linspace(0.1, 1.4, 9)
+    problem = BVP("u'' + k*u = 0", (0, 1.5), ["u(0) = 0"], unknowns={"k": 3.5}, data=(x_obs, np.sin(2 * x_obs)),
+                  exact="sin(2*x)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = solve(problem, hidden=(8,), n_points=16, max_iter=20)
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    artists = plot_solution(result, ax=ax1)
+    solution, exact, error, data = artists
+    np.testing.assert_allclose(exact.get_ydata(), np.sin(2 * exact.get_xdata()), atol=1e-14)
+    got = result.sol(torch.as_tensor(solution.get_xdata())).detach().numpy()
+    np.testing.assert_allclose(solution.get_ydata(), got, atol=1e-14)
+    np.testing.assert_allclose(error.get_ydata(), np.maximum(np.abs(got - exact.get_ydata()), 1e-17), atol=1e-14)
+    np.testing.assert_array_equal(data.get_xdata(), x_obs)
+    (line,) = plot_history(result, ax=ax2)
+    np.testing.assert_allclose(line.get_ydata(), result.history.numpy())
+    assert "k = " in ax2.get_title()
+    assert len(plot_solution(result, ax=ax1, exact=lambda t: torch.sin(2 * t))) == 4
+    plt.close(fig)
+    with pytest.raises(TypeError, match="BVPResult"):
+        plot_solution("not a result")
