@@ -89,7 +89,8 @@ class BVP:
         Equations in point values and derivatives: ``"u(0) = 0"``, ``"u'(1) = 2"``,
         ``"u(0) = u(1)"``, ``"1.64*phi'(0) + exp(phi(0)) = 0"``. Their number is the total order plus the
         number of ``unknowns``. The word ``"periodic"`` stands for ``f⁽ᵏ⁾(a) = f⁽ᵏ⁾(b)`` for every unknown
-        function ``f`` and every ``k`` below its order.
+        function ``f`` and every ``k`` below its order. Integrals over part of the domain are conditions too:
+        ``"integrate(u**2, (x, 0, pi)) = 1"`` (a normalization; see :mod:`sciml.pinn._integral`).
     unknowns : dict, optional
         Unknown constants (in the equations or conditions) mapped to initial guesses.
     parameters : dict, optional
@@ -98,6 +99,11 @@ class BVP:
         Observations of the solution.
     exact : str, SymPy expression, list or dict, optional
         The exact solution in the variable, one per unknown function, when known.
+
+    A coefficient singular at an end of the domain (``"y'' + 2*y'/x + y**5 = 0"`` on ``(0, 1)``) is kept as
+    written: ``singular`` lists the ends where an equation divides by zero, with the limit form the solver
+    imposes there (:mod:`sciml.pinn._singular`); a singularity inside the domain is a ``ValueError`` naming
+    the point.
 
     Examples
     --------
