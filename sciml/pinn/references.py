@@ -284,13 +284,17 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     def bc(Ya, Yb, p=()):
         return np.asarray(bc_fn(Ya, Yb, list(p)), dtype=float)
 
-    # zero first; a bump when zero is degenerate or trivial (eigenproblems); a 100 times looser tolerance when a thin layer
+    # zero first; a bump when zero is degenerate or trivial (eigenproblems); a 100 times looser tolerance when a
+    # thin layer
     # needs more than max_nodes nodes
     for y0, t in ((y0, t) for t in (tol, 100 * tol) for y0 in guesses):
         out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=t, max_nodes=max_nodes, **kwargs)
         if out.success and not (p0.size and np.abs(out.y).max() < 1e-8):  # y ≡ 0 with unknowns: trivial, go on
             break
     else:
+        if out.success:
+            raise NoReferenceError("scipy.integrate.solve_bvp found only the trivial solution y = 0 (with unknowns "
+                                   f"{out.p.tolist()}); pass guess= a nonzero function")
         raise NoReferenceError(f"scipy.integrate.solve_bvp failed: {out.message}")
     unknowns = dict(zip(problem.unknowns, np.atleast_1d(out.p).tolist(), strict=True)) if p0.size else {}
     return _numeric(problem, system, out.sol, "scipy.integrate.solve_bvp", out, unknowns)
