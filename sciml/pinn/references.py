@@ -285,8 +285,7 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
         return np.asarray(bc_fn(Ya, Yb, list(p)), dtype=float)
 
     # zero first; a bump when zero is degenerate or trivial (eigenproblems); a 100 times looser tolerance when a
-    # thin layer
-    # needs more than max_nodes nodes
+    # thin layer needs more than max_nodes nodes
     for y0, t in ((y0, t) for t in (tol, 100 * tol) for y0 in guesses):
         out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=t, max_nodes=max_nodes, **kwargs)
         if out.success and not (p0.size and np.abs(out.y).max() < 1e-8):  # y ≡ 0 with unknowns: trivial, go on
