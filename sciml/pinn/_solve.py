@@ -228,7 +228,7 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     if stalled(result) and warmup == 0 and plan == ["lm"] and guess is None and theta0 is None and source is None:
         result = restart(solve, problem, result, options)
     if stalled(result):
-        result = dataclasses.replace(result, message=f"{STALL_ADVICE} (stopped: {result.stop_reason})")
+        result = dataclasses.replace(result, message=f"{STALL_ADVICE} ({result.message})")
     return conclude(result, throw=throw, category=ConvergenceWarning,
                     message=f"sciml.pinn.solve: {result.message} (relative residual {result.residual:.2e})")
 

@@ -16,14 +16,18 @@ from sciml.results import ConvergenceWarning, Status
 #: a failed run whose relative residual (at or between the points: a jump) is above this has stalled far from
 #: a solution (a local minimum of the loss): solve restarts it once with an Adam warm-up of AUTO_WARMUP steps
 STALL_RESIDUAL, AUTO_WARMUP = 1e-3, 500
+#: fewer iterations than this are a run the caller cut short on purpose, not a stall
+STALL_MIN_ITER = 100
 STALL_ADVICE = ("the run settled far from a solution, at a local minimum of the loss, where more iterations do not "
                 "help (nonlinear problems with several solutions end here): give guess= near the solution wanted, "
                 "or warmup= (an Adam warm-up), or another generator= seed")
 
 
 def stalled(result) -> bool:
-    """A failed run far from any solution: a local minimum of the loss, not a lack of iterations."""
-    return (not result.success and result.status in (Status.MAX_ITER, Status.NO_PROGRESS, Status.LINE_SEARCH)
+    """A failed Levenberg–Marquardt run far from any solution: a local minimum of the loss, not a lack of
+    iterations (Adam and L-BFGS runs that stop at max_iter are slow, not stalled)."""
+    return (not result.success and result.status in (Status.MAX_ITER, Status.NO_PROGRESS)
+            and result.method.endswith("lm") and result.niter >= STALL_MIN_ITER
             and max(result.residual, result.residual_between) > STALL_RESIDUAL)
 
 
