@@ -299,7 +299,8 @@ BAD_FILES = {
     "an infinite entry": (_LINALG + 'A = [[3, "oo"], [1, 2]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n',
                           "must be finite, got 'oo'"),
     "an extra reference key": (_LINALG + 'A = [[3, 1], [1, 2]]\nb = [9, 8]\n[reference.scipy]\ntol = 1e-14\n'
-                               'tolerance = 3\n', "unknown key 'reference.scipy.tolerance' \\(the keys here are tol\\)"),
+                               'tolerance = 3\n',
+                               "unknown key 'reference.scipy.tolerance' \\(the keys here are tol\\)"),
     "a negative gtol": ('kind = "optimize"\ntitle = "t"\nfun = "x^2"\nvariables = ["x"]\nx0 = 1\nmethod = "gd"\n'
                         'gtol = -1\n[reference.scipy]\ntol = 1e-6\n', "key 'gtol': must be a positive"),
     "a condition at nan": (_BVP + 'conditions = ["u(0) = 0", "u(nan) = 1"]\n[reference.scipy]\ntol = 1e-6\n',
@@ -310,7 +311,8 @@ BAD_FILES = {
                            '[reference.scipy]\ntol = 1e-6\n', "key 'solver': n_points must be an integer >= 2"),
     "an unknown window": ('kind = "signal"\ntitle = "t"\nsignal = "sin(2*pi*5*t)"\nt = { start = 0, stop = 1, '
                           'num = 100 }\nn_peaks = 1\nwindow = "hanning-bad"\nexact_freqs = [5]\nexact_amplitudes = '
-                          '[1]\nexact_phases = ["-pi/2"]\n[reference.exact]\ntol = 1e-6\n', "key 'window': 'hanning-bad' is not a window"),
+                          '[1]\nexact_phases = ["-pi/2"]\n[reference.exact]\ntol = 1e-6\n',
+                          "key 'window': 'hanning-bad' is not a window"),
 }
 
 

@@ -262,7 +262,7 @@ def test_problem_file_runs_no_payload(tmp_path, sentinels, capsys):
     assert problems.load(_problem_file(tmp_path, "x**2*y + y + 2")).name == "bad"  # the file itself is fine
     for payload in sentinels.values():
         path = _problem_file(tmp_path, payload)
-        with pytest.raises(ValueError, match=r"bad\.toml: expr: refused"):
+        with pytest.raises(ValueError, match=r"bad\.toml: key 'expr': refused"):
             problems.load(path)
         assert main(["show", str(path)]) == 2
         err = capsys.readouterr().err
@@ -273,4 +273,4 @@ def test_problem_file_escapes_are_named_by_the_cli(tmp_path, capsys):
     path = _problem_file(tmp_path, "__import__('os').system('id')")
     assert main(["show", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "bad.toml: expr: refused" in err and "'__import__' starts with '_'" in err
+    assert "bad.toml: key 'expr': refused" in err and "'__import__' starts with '_'" in err

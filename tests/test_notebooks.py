@@ -41,6 +41,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
             exec(compile(source, f"{path.name}[cell {i}]", "exec"), namespace)
     finally:
         plt.close("all")
+        import torch
+
+        torch.set_printoptions(profile="default")  # a notebook's display choices must not leak into other tests
+        torch.set_num_threads(1)
 
 
 # -- stored outputs: the notebooks read on GitHub without running, and are those of the code as it stands ------

@@ -81,7 +81,8 @@ def test_parse_parameters_unknowns_systems():
 @pytest.mark.parametrize(("args", "kwargs", "match"), [
     (("u'' + = 0", (0, 1), ["u(0) = 0", "u(1) = 0"]), {}, r"equations\[0\].*cannot parse"),
     (("u'' + u = 0", (0, 1), ["u(0) = 0", "v(1) = 0"]), {}, r"conditions\[1\].*unknown function 'v'"),
-    (("u'' + k*u = 0", (0, 1), ["u(0) = 0", "u(1) = 0"]), {}, r"uses k, which is neither the variable x nor an unknown function \(u\); give its value among the parameters"),
+    (("u'' + k*u = 0", (0, 1), ["u(0) = 0", "u(1) = 0"]), {},
+     r"uses k, which is neither the variable x nor an unknown function \(u\); give its value among the parameters"),
     (("u'' + u = 0", (0, 1), ["u(0) = 0", "u(2) = 0"]), {}, r"conditions\[1\].*outside the domain"),
     (("u'' + u = 0", (0, 1), ["u(0) = 0"]), {}, r"need 2 condition\(s\); got 1"),
     (("u'' + u = 0", (0, 1), ["u(0) = 0", "u(1) = 0", "u'(0) = 0"]), {}, r"need 2 condition\(s\); got 3"),

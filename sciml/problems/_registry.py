@@ -234,7 +234,7 @@ def catalog(kind: str | None = None, *, tier: str | None = None) -> list[Problem
     with ``tier``, those of that cost tier (``"quick"``: what ``sciml verify`` runs by default).
 
     >>> sorted({p.kind for p in catalog("calculus")})
-    ['custom_function', 'derivative']
+    ['corpus', 'custom_function', 'derivative']
     >>> {p.tier for p in catalog("linalg", tier="quick")}
     {'quick'}
     """
