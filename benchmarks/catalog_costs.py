@@ -6,7 +6,7 @@ Usage::
     python benchmarks/catalog_costs.py NAME ...   # measure these again (e.g. a problem just added)
 
 Each problem is run by the CLI's own ``verify`` in this process (``--json``); its solve-and-check seconds are
-merged into ``benchmarks/catalog_costs.json``. ``tests/test_catalog_budget.py`` reads that file: every catalog
+merged into ``problems/costs.json``. ``tests/test_catalog_budget.py`` reads that file: every catalog
 problem must have a recorded cost, the quick tier must add up to at most its budget and hold no problem over
 the per-problem limit — so a new slow problem fails a test until it is measured and put in the ``full`` tier.
 Measure on a quiet machine; nothing here asserts.
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-COSTS = Path(__file__).with_name("catalog_costs.json")
+COSTS = Path(__file__).resolve().parents[1] / "problems" / "costs.json"
 
 
 def main(names: list[str]) -> None:

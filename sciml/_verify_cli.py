@@ -199,12 +199,12 @@ def cmd_verify(args, out) -> int:
     return run(args, out, selected, left_out)[0]
 
 
-_COUNTS = re.compile(r"(\d+) (verified|without a real point|wrong|not converted)")
+_COUNTS = re.compile(r"(\d+) (verified|without a real point|wrong|not converted|not checked)")
 
 
 def cmd_verify_corpus(args, out) -> int:
     code, verifications = run(args, out, _corpus(args), [], table=False)
-    totals = dict.fromkeys(("verified", "without a real point", "wrong", "not converted"), 0)
+    totals = dict.fromkeys(("verified", "without a real point", "wrong", "not converted", "not checked"), 0)
     for v in verifications:
         for c in v.comparisons:
             for number, what in _COUNTS.findall(c.value or ""):

@@ -1,5 +1,5 @@
 """The default ``sciml verify`` stays quick whatever the catalog holds: every problem's cost is measured and
-recorded (``benchmarks/catalog_costs.py`` writes ``benchmarks/catalog_costs.json``), and the quick tier fits
+recorded (``benchmarks/catalog_costs.py`` writes ``problems/costs.json``), and the quick tier fits
 its budget. No time is measured here: the recorded costs are checked against the budget."""
 
 import json
@@ -9,7 +9,7 @@ import pytest
 
 from sciml import problems
 
-COSTS = Path(__file__).resolve().parents[1] / "benchmarks" / "catalog_costs.json"
+COSTS = Path(__file__).resolve().parents[1] / "problems" / "costs.json"
 #: seconds of solving and checking for the whole quick tier, on one core: the README's 60 s target less the
 #: start-up, the figures and the report
 QUICK_BUDGET = 40.0
@@ -25,7 +25,7 @@ def costs() -> dict:
 def test_every_problem_has_a_measured_cost(costs):
     missing = sorted(set(problems.names()) - set(costs))
     assert not missing, (f"no recorded cost for {missing}: run `python benchmarks/catalog_costs.py "
-                         f"{' '.join(missing)}` and commit benchmarks/catalog_costs.json")
+                         f"{' '.join(missing)}` and commit problems/costs.json")
 
 
 def test_the_quick_tier_fits_its_budget(costs):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import importlib
 import importlib.resources
+import json
 from pathlib import Path
 
 from sciml._validation import check_choice
@@ -122,6 +124,24 @@ def _bundled_files() -> dict[str, object]:
             elif entry.name.endswith(".toml"):
                 files[entry.name.removesuffix(".toml")] = entry
     return files
+
+
+@functools.cache
+def _recorded_costs() -> dict[str, float]:
+    """Seconds each bundled problem took when last measured (``problems/costs.json``; empty if absent)."""
+    try:
+        return dict(json.loads((catalog_dir() / "costs.json").read_text(encoding="utf-8"))["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def expected_seconds(problem: Problem) -> float:
+    """What ``problem`` is expected to take: its recorded cost (a sweep's variant, its base problem's), else a
+    guess from its tier. Used to start the longest problems first when several workers share a run."""
+    recorded = _recorded_costs().get(problem.name.split("[", 1)[0])
+    if recorded is not None:
+        return recorded
+    return 10.0 if problem.tier == "full" else 0.5
 
 
 def from_dict(data: dict, *, source: str = "<dict>", name: str | None = None) -> Problem:

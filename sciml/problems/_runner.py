@@ -18,6 +18,7 @@ from sciml._validation import check_callable, check_int, check_real
 from sciml.problems._base import Problem
 from sciml.problems._figures import save_figure
 from sciml.problems._pool import run_pool
+from sciml.problems._registry import expected_seconds
 from sciml.problems._verify import Verification, verify_problem
 
 
@@ -99,8 +100,8 @@ def verify_all(problems: Sequence[Problem], *, jobs: int = 1, executor: concurre
         for i, p in enumerate(problems):
             finish(i, run_one(p, folder))
         return done
-    # the costly tier first, so that the long problems do not end the run on one worker
-    order = sorted(range(len(problems)), key=lambda i: problems[i].tier == "quick")
+    # the longest first (recorded costs), so that a long problem does not end the run on one worker
+    order = sorted(range(len(problems)), key=lambda i: -expected_seconds(problems[i]))
     if executor is None:
         run_pool(run_one, [(problems[i], folder, False) for i in order], jobs=jobs, timeout=timeout,
                  finish=lambda k, v, why: finish(order[k], v, why))
