@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from sciml.linalg._krylov import KrylovStatus, apply, call_back, finish, prepare, symmetric_enough
+from sciml.linalg._krylov import KrylovStatus, apply, by_columns, call_back, finish, prepare, symmetric_enough
 
 
 def _dot(U: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
@@ -218,17 +218,7 @@ def bicgstab(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, maxiter: i
     (True, [1.0, 1.0])
     """
     s = prepare(A, b, x0, M, rtol, atol, maxiter, callback, default_maxiter=10 * len_of(A, b))
-    columns, worst, nits, histories = [], KrylovStatus.SUCCESS, [], []
-    for j in range(s.b.shape[1]):
-        x, status, nit, hist = _bicgstab_column(s, s.x[:, j].clone(), s.b[:, j], s.tol[j])
-        columns.append(x)
-        nits.append(nit)
-        histories.append(torch.stack(hist))
-        if status != KrylovStatus.SUCCESS and worst == KrylovStatus.SUCCESS:
-            worst = status
-    length = max(len(h) for h in histories)
-    padded = [torch.cat([h, h[-1:].expand(length - len(h))]) for h in histories]
-    return finish(s, torch.stack(columns, -1), worst, max(nits), list(torch.stack(padded, -1)), throw=throw)
+    return by_columns(s, lambda x, b, j: _bicgstab_column(s, x, b, s.tol[j]), throw=throw)
 
 
 def _bicgstab_column(s, x, b, tol):

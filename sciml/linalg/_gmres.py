@@ -13,7 +13,7 @@ import torch
 
 from sciml._validation import check_int
 from sciml.linalg._cg import len_of
-from sciml.linalg._krylov import KrylovStatus, call_back, finish, prepare
+from sciml.linalg._krylov import KrylovStatus, by_columns, call_back, prepare
 
 
 def _givens(f: torch.Tensor, g: torch.Tensor):
@@ -81,17 +81,7 @@ def gmres(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, restart: int 
     restart = 20 if restart is None else check_int(restart, "restart", low=1)
     s = prepare(A, b, x0, M, rtol, atol, maxiter, callback, default_maxiter=10 * n)
     restart = min(restart, s.A.shape[0])
-    columns, worst, nits, histories = [], KrylovStatus.SUCCESS, [], []
-    for j in range(s.b.shape[1]):
-        x, status, nit, hist = _column(s, s.x[:, j].clone(), s.b[:, j], float(s.tol[j]), restart)
-        columns.append(x)
-        nits.append(nit)
-        histories.append(torch.tensor(hist, dtype=s.b.real.dtype))
-        if status != KrylovStatus.SUCCESS and worst == KrylovStatus.SUCCESS:
-            worst = status
-    length = max(len(h) for h in histories)
-    padded = [torch.cat([h, h[-1:].expand(length - len(h))]) for h in histories]
-    return finish(s, torch.stack(columns, -1), worst, max(nits), list(torch.stack(padded, -1)), throw=throw)
+    return by_columns(s, lambda x, b, j: _column(s, x, b, float(s.tol[j]), restart), throw=throw)
 
 
 def _column(s, x, b, atol, restart):  # SciPy's recurrence, kept in one piece to compare

@@ -145,7 +145,8 @@ def symmetric_enough(op: LinearOperator, like: torch.Tensor) -> bool:
     return symmetry_gap(op, like) <= torch.finfo(like.dtype).eps ** 0.5
 
 
-def finish(system: System, X: torch.Tensor, status, nit: int, history, *, throw: bool, extra: str = ""):
+def finish(system: System, X: torch.Tensor, status, nit: int, history, *, throw: bool, extra: str = "",
+           stacklevel: int = 4):
     """The :class:`KrylovResult` of a run, warned about (or raised with ``throw``) when it failed."""
     status = KrylovStatus(int(status))
     residuals = torch.stack(history) if history else torch.zeros(0, X.shape[-1], dtype=X.real.dtype)
@@ -155,7 +156,24 @@ def finish(system: System, X: torch.Tensor, status, nit: int, history, *, throw:
     message = status.hint + (f" ({extra})" if extra else "")
     result = KrylovResult(x=x, success=status.success, status=status, message=message, nit=int(nit),
                           residuals=residuals)
-    return conclude(result, throw=throw, category=KrylovWarning, stacklevel=4)
+    return conclude(result, throw=throw, category=KrylovWarning, stacklevel=stacklevel)
+
+
+def by_columns(system: System, column, *, throw: bool):
+    """Solve each right-hand side on its own: ``column(x0, b, j) -> (x, status, nit, residual history)``; the
+    result holds the first failing status, the most iterations, and the histories padded to one length."""
+    columns, worst, nits, histories = [], KrylovStatus.SUCCESS, [], []
+    for j in range(system.b.shape[1]):
+        x, status, nit, hist = column(system.x[:, j].clone(), system.b[:, j], j)
+        columns.append(x)
+        nits.append(nit)
+        histories.append(torch.tensor([float(h) for h in hist], dtype=system.b.real.dtype))
+        if status != KrylovStatus.SUCCESS and worst == KrylovStatus.SUCCESS:
+            worst = status
+    length = max(len(h) for h in histories)
+    padded = [torch.cat([h, h[-1:].expand(length - len(h))]) for h in histories]
+    return finish(system, torch.stack(columns, -1), worst, max(nits), list(torch.stack(padded, -1)), throw=throw,
+                  stacklevel=5)
 
 
 def call_back(callback, X: torch.Tensor, vector: bool) -> bool:

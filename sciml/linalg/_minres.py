@@ -15,7 +15,7 @@ import math
 import torch
 
 from sciml.linalg._cg import len_of
-from sciml.linalg._krylov import KrylovStatus, call_back, finish, prepare, symmetric_enough
+from sciml.linalg._krylov import KrylovStatus, by_columns, call_back, finish, prepare, symmetric_enough
 
 
 def minres(A, b, x0=None, *, rtol: float = 1e-5, shift: float = 0.0, maxiter: int | None = None, M=None,
@@ -71,17 +71,7 @@ def minres(A, b, x0=None, *, rtol: float = 1e-5, shift: float = 0.0, maxiter: in
     if check and not symmetric_enough(s.A, s.b[:, 0]):
         history = [torch.linalg.vector_norm(s.b - s.A.matmat(s.x), dim=0)]
         return finish(s, s.x, KrylovStatus.INDEFINITE, 0, history, throw=throw, extra="A is not symmetric")
-    columns, worst, nits, histories = [], KrylovStatus.SUCCESS, [], []
-    for j in range(s.b.shape[1]):
-        x, status, nit, hist = _column(s, s.x[:, j].clone(), s.b[:, j], float(rtol), float(shift))
-        columns.append(x)
-        nits.append(nit)
-        histories.append(torch.tensor(hist, dtype=s.b.real.dtype))
-        if status != KrylovStatus.SUCCESS and worst == KrylovStatus.SUCCESS:
-            worst = status
-    length = max(len(h) for h in histories)
-    padded = [torch.cat([h, h[-1:].expand(length - len(h))]) for h in histories]
-    return finish(s, torch.stack(columns, -1), worst, max(nits), list(torch.stack(padded, -1)), throw=throw)
+    return by_columns(s, lambda x, b, j: _column(s, x, b, float(rtol), float(shift)), throw=throw)
 
 
 def _column(s, x, b, rtol, shift):  # SciPy's recurrence, kept in one piece to compare
