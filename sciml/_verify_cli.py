@@ -80,9 +80,10 @@ def _corpus(args):
 
 
 def _executor(args):
-    """The executor of ``--dask`` and its client (None, None: verify_all's own worker processes)."""
+    """The executor of ``--dask`` and what to close after the run: the client, then the cluster it started
+    (None, []: verify_all's own worker processes)."""
     if args.dask is None:
-        return None, None
+        return None, []
     if args.timeout is not None:
         raise SystemExit("sciml verify: --timeout applies to sciml's own worker processes (-j N), not to --dask")
     try:
@@ -93,24 +94,16 @@ def _executor(args):
         cluster = distributed.LocalCluster(n_workers=max(args.jobs, 2), threads_per_worker=1, processes=True,
                                            dashboard_address=":0")  # any free port: never clash with another
         client = distributed.Client(cluster)
-        client.close = _closing(client.close, cluster.close)
+        closers = [client.close, cluster.close]
     else:
         try:
             client = distributed.Client(args.dask, timeout="5s")
+            closers = [client.close]
         except (OSError, TimeoutError, ValueError) as exc:
             raise SystemExit(f"sciml verify: cannot reach the Dask scheduler at {args.dask!r} "
                              f"({type(exc).__name__}: {exc})") from None
     client.run(_one_thread_in_worker)
-    return client.get_executor(), client
-
-
-def _closing(*closers):
-    """One ``close()`` that calls each of ``closers`` (the client, then the cluster it started)."""
-    def close():
-        for c in closers:
-            c()
-
-    return close
+    return client.get_executor(), closers
 
 
 def _one_thread_in_worker():
@@ -150,7 +143,7 @@ def run(args, out, selected, left_out, *, table: bool = True) -> tuple[int, list
     start = time.perf_counter()
     figures = None if args.no_figures or args.out is None else str(Path(args.out) / "figures")
     bar_on = not args.quiet and sys.stderr.isatty()  # a bar in a terminal; plain lines otherwise (CI logs)
-    executor, client = _executor(args)
+    executor, closers = _executor(args)
     counts = [0, 0]
     with progress_bar(bar_on, total=len(todo), desc=f"sciml {args.command}") as bar:
 
@@ -167,8 +160,8 @@ def run(args, out, selected, left_out, *, table: bool = True) -> tuple[int, list
             fresh = p.verify_all(todo, jobs=args.jobs, executor=executor, timeout=args.timeout, figures=figures,
                                  on_result=on_result)
         finally:
-            if client is not None:
-                client.close()
+            for close in closers:
+                close()
     by_name = {v.problem.name: v for v in fresh}
     verifications = [by_name[q.name] if q.name in by_name else _record.restore(q, recorded[q.name])
                      for q in selected]
