@@ -44,6 +44,7 @@ ENTRY_POINTS = {
     "signal.lfilter(zi)": lambda a, b: signal.lfilter([1.0], [1.0, -0.5], _X, zi=a),
     "signal.lfilter_zi": lambda a, b: signal.lfilter_zi(a, b),
     "signal.filtfilt": lambda a, b: signal.filtfilt([1.0], a, _X, padlen=b),
+    "signal.filtfilt(gust)": lambda a, b: signal.filtfilt(a, [1.0, -0.5], _X, method="gust", irlen=b),
     "signal.sosfilt": lambda a, b: signal.sosfilt(a, b),
     "signal.sosfilt_zi": lambda a, b: signal.sosfilt_zi(a),
     "signal.sosfiltfilt": lambda a, b: signal.sosfiltfilt(_SOS, a, padlen=b),

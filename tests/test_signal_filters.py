@@ -98,6 +98,27 @@ def test_filtfilt(x, padtype):
                scipy.signal.filtfilt(b, a, x, padtype=padtype)) <= 1e-13
 
 
+@pytest.mark.parametrize("name", BA)
+@pytest.mark.parametrize("irlen", [None, 1, 30, 400])
+def test_filtfilt_gust(x, name, irlen):
+    """Gustafsson's method against SciPy's, the whole signal (irlen None or ≥ N/2) or its ends only."""
+    b, a = BA[name]
+    got = signal.filtfilt(b, a, torch.from_numpy(x), method="gust", irlen=irlen)
+    assert rel(got, scipy.signal.filtfilt(b, a, x, method="gust", irlen=irlen)) <= 1e-12
+    got = signal.filtfilt(b, a, torch.from_numpy(x.T.copy()), axis=0, method="gust", irlen=irlen, padlen=10 ** 6)
+    assert rel(got, scipy.signal.filtfilt(b, a, x.T, axis=0, method="gust", irlen=irlen)) <= 1e-12
+
+
+def test_filtfilt_gust_complex_and_short(x):
+    b, a = BA["cheby1"]
+    z = x[:2] + 1j * x[1:]
+    assert rel(signal.filtfilt(b, a, torch.from_numpy(z), method="gust"),
+               scipy.signal.filtfilt(b, a, z, method="gust")) <= 1e-12
+    assert rel(signal.filtfilt(b, a, torch.from_numpy(x[:, :3]), method="gust"),
+               scipy.signal.filtfilt(b, a, x[:, :3], method="gust")) <= 1e-12
+    assert rel(signal.filtfilt([2.0], [4.0], torch.from_numpy(x), method="gust"), 0.25 * x) <= 1e-15
+
+
 def test_float32_stays_float32(x):
     sos = SOS["butter6"]
     y = signal.sosfilt(torch.from_numpy(sos).float(), torch.from_numpy(x).float())
@@ -140,6 +161,9 @@ def test_gradients():
     assert torch.autograd.gradcheck(lambda s, x: signal.sosfiltfilt(s, x, padlen=10), (sos, x))
     assert torch.autograd.gradcheck(lambda s: signal.sosfilt_zi(s), (sos,))
     assert torch.autograd.gradcheck(lambda b, a, x: signal.filtfilt(b, a, x), (b, a, x))
+    for irlen in (None, 8):
+        assert torch.autograd.gradcheck(lambda b, a, x, n=irlen: signal.filtfilt(b, a, x, method="gust", irlen=n),
+                                        (b, a, x))
     assert torch.autograd.gradcheck(lambda x: signal.fftconvolve(x, x[:1, :7], mode="same"), (x,))
     for den in ([1.0, -0.6, 0.2], [1.0, -1.5, 0.56], [1.0, -0.6, 0.2, 0.05]):  # complex, real, order-3 poles
         d = torch.tensor(den, dtype=torch.float64, requires_grad=True)
@@ -157,7 +181,8 @@ BAD = [
     (lambda: signal.sosfilt(SOS["butter3"], [1.0, np.inf]), ValueError, "NaN or infinite"),
     (lambda: signal.sosfiltfilt(SOS["butter3"], np.ones(10)), ValueError, "padlen"),
     (lambda: signal.sosfiltfilt(SOS["butter3"], np.ones(100), padtype="wrap"), ValueError, "padtype"),
-    (lambda: signal.filtfilt([1.0], [1.0, -0.5], np.ones(100), method="gust"), ValueError, "method"),
+    (lambda: signal.filtfilt([1.0], [1.0, -0.5], np.ones(100), method="wrap"), ValueError, "method"),
+    (lambda: signal.filtfilt([1.0], [1.0, -0.5], np.ones(100), method="gust", irlen=0), ValueError, "irlen"),
     (lambda: signal.fftconvolve(np.ones(3), np.ones((3, 3))), ValueError, "dimensions"),
     (lambda: signal.fftconvolve(np.ones((2, 5)), np.ones((3, 5)), axes=1), ValueError, "broadcast"),
     (lambda: signal.fftconvolve(np.ones(3), np.ones(3), mode="circular"), ValueError, "mode"),

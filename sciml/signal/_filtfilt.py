@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from sciml._validation import as_tensor, check_int
+from sciml.signal._gust import gustafsson
 from sciml.signal._lfilter import check_stable, coefficients, filter_last, normalised, states, steady_states
 from sciml.signal._segments import as_samples
 from sciml.signal._sos import (
@@ -225,7 +226,9 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     r"""Zero-phase filtering by :math:`B(z)/A(z)`: :func:`lfilter` forward, then backward in time.
 
     As :func:`sosfiltfilt` for a filter given by its polynomials (SciPy's ``method="pad"``; the default
-    ``padlen`` is ``3 max(len(a), len(b))``). Prefer :func:`sosfiltfilt` for high orders.
+    ``padlen`` is ``3 max(len(a), len(b))``). ``method="gust"`` needs no extension: Gustafsson's initial
+    states for both passes make forward-backward and backward-forward filtering agree (least squares).
+    Prefer :func:`sosfiltfilt` for high orders.
 
     Parameters
     ----------
@@ -234,11 +237,13 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     x : tensor-like
         Samples along ``axis``.
     axis, padtype, padlen
-        As for :func:`sosfiltfilt`.
-    method : {"pad"}
-        Only SciPy's default edge handling (``"gust"`` is not implemented).
-    irlen : None
-        Used by ``"gust"`` only.
+        As for :func:`sosfiltfilt` (``padtype`` and ``padlen`` are ignored by ``"gust"``).
+    method : {"pad", "gust"}
+        Edge handling: extension and steady states (default), or Gustafsson's method.
+    irlen : int, optional
+        For ``"gust"``: the length of the impulse response's non-negligible part; with a signal longer
+        than ``2 irlen`` only that many samples at each end enter the least-squares problem (faster for
+        long signals). Default: the whole signal.
 
     Returns
     -------
@@ -248,23 +253,32 @@ def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=N
     Raises
     ------
     ValueError
-        As :func:`lfilter`, ``method`` other than ``"pad"``, an unknown ``padtype``, a short signal.
+        As :func:`lfilter`, ``method`` other than ``"pad"`` or ``"gust"``, an unknown ``padtype``, a short
+        signal, ``irlen < 1``.
 
     References
     ----------
-    .. [1] ``scipy.signal.filtfilt``.
+    .. [1] F. Gustafsson, "Determining the initial states in forward-backward filtering", *IEEE Trans.
+       Signal Process.* 44(4), 988–992, 1996.
+    .. [2] ``scipy.signal.filtfilt``.
 
     Examples
     --------
     >>> y = filtfilt([0.5], [1.0, -0.5], torch.ones(20, dtype=torch.float64))
     >>> torch.allclose(y, torch.ones(20, dtype=torch.float64))
     True
+    >>> y = filtfilt([0.5], [1.0, -0.5], torch.ones(20, dtype=torch.float64), method="gust")
+    >>> torch.allclose(y, torch.ones(20, dtype=torch.float64))
+    True
     """
-    if method != "pad":
-        raise ValueError(f"method must be 'pad' (Gustafsson's 'gust' is not implemented), got {method!r}")
+    if method not in ("pad", "gust"):
+        raise ValueError(f"method must be 'pad' or 'gust' (Gustafsson's initial states), got {method!r}")
     b, a = coefficients(b, a)
     x, axis_i = as_samples(x, "x", axis)
     x = x.to(torch.promote_types(torch.promote_types(x.dtype, b.dtype), a.dtype))
+    if method == "gust":
+        b, a = normalised(b.to(x.device), a.to(x.device), x.real.dtype)
+        return gustafsson(b, a, x, irlen).movedim(-1, axis_i)
     edge = _pad_edge(padtype, padlen, x.shape[-1], max(b.shape[0], a.shape[0]))
     b, a = normalised(b.to(x.device), a.to(x.device), x.real.dtype)
     zi = steady_states(b, a)
