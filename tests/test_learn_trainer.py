@@ -119,6 +119,30 @@ def test_schedulers_change_the_learning_rate():
     assert res.history["lr"][-1] < 0.1  # no epoch improves by the huge threshold: the rate is cut
 
 
+def test_a_scheduler_stepped_per_batch():
+    # 200 samples in batches of 64: 4 steps per epoch; a linear decay over the 12 steps of 3 epochs, recorded
+    # at each epoch's end, is 0.1 * (1 - 4k/12) after epoch k, down to 0 after the last step
+    ((X, y), _), g = _moons(6, 286)
+    assert len(X) == 200
+    steps = []
+
+    def decay(opt):
+        def factor(k):
+            steps.append(k)
+            return 1 - k / 12
+        return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+    res = train(MLP(2, 2, hidden=(8,), generator=g), "cross_entropy", (X, y), epochs=3, lr=0.1, generator=g,
+                scheduler=decay, scheduler_step="batch")
+    assert res.history["lr"] == pytest.approx([0.1 * 8 / 12, 0.1 * 4 / 12, 0.0], abs=1e-15)
+    assert steps == list(range(13))  # the initial rate, then one step per batch
+    with pytest.raises(ValueError, match="cannot drive ReduceLROnPlateau"):
+        train(MLP(2, 2, hidden=(8,)), "cross_entropy", (X, y), scheduler_step="batch",
+              scheduler=torch.optim.lr_scheduler.ReduceLROnPlateau)
+    with pytest.raises(ValueError, match="scheduler_step must be one of"):
+        train(MLP(2, 2, hidden=(8,)), "cross_entropy", (X, y), scheduler_step="step")
+
+
 def test_gradient_clipping_bounds_the_step():
     torch.manual_seed(0)
     X, y = torch.randn(8, 2) * 1e4, torch.zeros(8, dtype=torch.int64)
@@ -135,7 +159,7 @@ class _Kill(Exception):
     pass
 
 
-def _vae_run(tmp_path, *, kill_at=None, resume=False, epochs=3):
+def _vae_run(tmp_path, *, kill_at=None, resume=False, epochs=3, per_batch=False):
     g = torch.Generator().manual_seed(0)
     X, _ = digits()
     X = X[:300]
@@ -148,23 +172,32 @@ def _vae_run(tmp_path, *, kill_at=None, resume=False, epochs=3):
             raise _Kill
         return vae_loss(out, x)
 
+    if per_batch:  # 10 batches per epoch
+        def scheduler(opt):
+            return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-2, total_steps=10 * epochs)
+    else:
+        def scheduler(opt):
+            return torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
     res = train(vae, loss, (X, X), epochs=epochs, batch_size=32, lr=1e-2, generator=g, checkpoint=tmp_path / "run.pt",
-                checkpoint_every=0.0, resume=resume,
-                scheduler=lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7))
+                checkpoint_every=0.0, resume=resume, scheduler=scheduler,
+                scheduler_step="batch" if per_batch else "epoch")
     return vae, res
 
 
-def test_a_run_killed_mid_epoch_resumes_bit_identically(tmp_path):
+@pytest.mark.parametrize("per_batch", [False, True])
+def test_a_run_killed_mid_epoch_resumes_bit_identically(tmp_path, per_batch):
     # 10 batches per epoch; the kill comes in the middle of epoch 2. The VAE's noise, the shuffling and the
-    # scheduler all depend on state that the checkpoint must carry.
-    whole, res_whole = _vae_run(tmp_path / "a" if (tmp_path / "a").mkdir() is None else None)
+    # scheduler (stepped per epoch, or per batch as OneCycleLR) all depend on state that the checkpoint must carry.
+    (tmp_path / "a").mkdir()
+    whole, res_whole = _vae_run(tmp_path / "a", per_batch=per_batch)
     (tmp_path / "b").mkdir()
     with pytest.raises(_Kill):
-        _vae_run(tmp_path / "b", kill_at=15)
-    resumed, res = _vae_run(tmp_path / "b", resume=True)
+        _vae_run(tmp_path / "b", kill_at=15, per_batch=per_batch)
+    resumed, res = _vae_run(tmp_path / "b", resume=True, per_batch=per_batch)
     for p, q in zip(whole.state_dict().values(), resumed.state_dict().values(), strict=True):
         assert torch.equal(p, q)
     assert res.history["loss"] == res_whole.history["loss"]
+    assert res.history["lr"] == res_whole.history["lr"]
     assert res.nit == 3
 
 

@@ -118,6 +118,7 @@ class _Loop:
         n_batches = -(-n // size)
         opt, metrics, transform, clip = o["optimizer"], o["metrics"], o["transform"], o["clip_grad_norm"]
         device, loss_fn, sums = o["device"], self.loss_fn, self.sums
+        sched, per_batch = o["scheduler"], o["scheduler"] is not None and o["scheduler_step"] == "batch"
         move = self.x.device != device or self.y.device != device
         for b in range(self.batch, n_batches):
             idx = self.perm[b * size:(b + 1) * size]
@@ -147,6 +148,8 @@ class _Loop:
             except _NonFinite as exc:
                 self._nonfinite(snapshot, b, exc.args[0])
                 return False
+            if per_batch:
+                sched.step()
             out, value = first[0]
             m = len(xb)
             sums["loss"] += value * m
@@ -194,7 +197,7 @@ class _Loop:
         scheduler = o["scheduler"]
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             scheduler.step(row[monitor or ("val_loss" if "val_loss" in row else "loss")])
-        elif scheduler is not None:
+        elif scheduler is not None and o["scheduler_step"] == "epoch":
             scheduler.step()
         if o["callback"] is not None:
             try:
@@ -215,7 +218,8 @@ class _Loop:
 
 
 def train(model: nn.Module, loss, data, *, val_data=None, epochs: int = 10, batch_size: int = 64,
-          optimizer="adam", lr: float = 1e-3, weight_decay: float = 0.0, scheduler=None, metrics=None,
+          optimizer="adam", lr: float = 1e-3, weight_decay: float = 0.0, scheduler=None, scheduler_step: str = "epoch",
+          metrics=None,
           monitor: str | None = None, mode: str | None = None, patience: int | None = None,
           min_delta: float = 0.0, restore_best: bool = True, clip_grad_norm: float | None = None,
           transform=None, checkpoint=None, checkpoint_every: float = 60.0, resume: bool = False,
@@ -248,6 +252,9 @@ def train(model: nn.Module, loss, data, *, val_data=None, epochs: int = 10, batc
     scheduler : callable, optional
         ``scheduler(optimizer) -> torch.optim.lr_scheduler.*``, stepped once per epoch;
         ``ReduceLROnPlateau`` is stepped with the monitored value (``val_loss``, else ``loss``, by default).
+    scheduler_step : {"epoch", "batch"}
+        Step the scheduler after every epoch, or after every optimizer step (``OneCycleLR``, warm-up and
+        decay schedules counted in steps: an epoch has ``ceil(len(data) / batch_size)`` of them).
     metrics : dict, optional
         Name → ``metric(output, target)`` (a batch mean, e.g. :func:`~sciml.learn.accuracy`), recorded on the
         training batches and, prefixed ``val_``, on ``val_data``.
@@ -335,7 +342,12 @@ def train(model: nn.Module, loss, data, *, val_data=None, epochs: int = 10, batc
     opt = _optimizer(optimizer, model, check_real(lr, "lr", low=0, low_open=True),
                      check_real(weight_decay, "weight_decay", low=0))
     sched = None if scheduler is None else check_callable(scheduler, "scheduler", "scheduler(optimizer)")(opt)
-    options = {"optimizer": opt, "scheduler": sched, "generator": generator, "metrics": metrics, "device": device,
+    scheduler_step = check_choice(scheduler_step, "scheduler_step", ("epoch", "batch"))
+    if scheduler_step == "batch" and isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        raise ValueError("scheduler_step='batch' cannot drive ReduceLROnPlateau, which steps on an epoch's "
+                         "monitored value; use scheduler_step='epoch'")
+    options = {"optimizer": opt, "scheduler": sched, "scheduler_step": scheduler_step, "generator": generator,
+               "metrics": metrics, "device": device,
                "batch_size": check_int(batch_size, "batch_size", low=1), "val_data": val, "monitor": monitor,
                "patience": Patience(mode, patience, min_delta),
                "clip_grad_norm": check_real(clip_grad_norm, "clip_grad_norm", low=0, low_open=True, none=True),
