@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import sympy
 import torch
 
+from sciml.calculus._constant_regions import constant_mask, cut_where_constant
 from sciml.expressions import parse
 
 Node = Callable[[dict], object]  # env (symbol name -> tensor) -> tensor or python float
@@ -42,6 +43,10 @@ _UNARY = {
     # real-argument semantics (SymPy writes Abs(exp(u)) as exp(re(u))); NaN stays NaN outside the real domain
     sympy.re: lambda t: t, sympy.im: lambda t: 0 * t,
 }
+
+
+#: finite at a point where their derivative is infinite (fractional powers are handled with ``Pow``)
+_INFINITE_SLOPE = (sympy.asin, sympy.acos, sympy.acosh)
 
 
 class UnsupportedExpressionError(ValueError):
@@ -86,9 +91,8 @@ def _compile(expr: sympy.Basic) -> Node:
         return lambda env: env[name]
     if expr.is_Number or expr.is_NumberSymbol or (expr.is_number and not expr.free_symbols):
         value = complex(sympy.N(expr, 20))
-        if value.imag != 0:
-            raise UnsupportedExpressionError(f"the constant {expr} is not real")
-        const = value.real
+        # real semantics: a constant outside the real domain is NaN, as torch.asin(29/21) is
+        const = value.real if value.imag == 0 else math.nan
         return lambda env: const
     if isinstance(expr, sympy.Piecewise):
         return _piecewise(expr)
@@ -101,10 +105,12 @@ def _compile(expr: sympy.Basic) -> Node:
         base, exponent = args
         e = expr.exp
         if e == sympy.S.Half:
+            base = cut_where_constant(base, constant_mask(expr.base, _compile))
             return lambda env: torch.sqrt(_tensor(base(env), None))
         if e.is_Integer:
             k = int(e)
             return lambda env: base(env) ** k
+        base = cut_where_constant(base, constant_mask(expr.base, _compile))  # infinite slope at 0: see there
         return lambda env: _pow(base(env), exponent(env))
     func = type(expr)
     if func in _UNARY:
@@ -112,6 +118,8 @@ def _compile(expr: sympy.Basic) -> Node:
         if len(args) != 1:
             raise UnsupportedExpressionError(f"{func.__name__} with {len(args)} arguments is not supported")
         arg = args[0]
+        if func in _INFINITE_SLOPE:
+            arg = cut_where_constant(arg, constant_mask(expr.args[0], _compile))
         return lambda env: op(_as_tensor_of(arg(env), env))
     if func is sympy.atan2:
         y, x = args
@@ -297,6 +305,19 @@ def _value_symbols(expr) -> set:
     return set().union(*(_value_symbols(a) for a in expr.args))
 
 
+def _fold_trivial_relations(expr):
+    # `y <= y` stays unevaluated in SymPy yet is true at every real point; folding it lets SymPy evaluate
+    # what it decides, e.g. Abs(log(Piecewise((-3, y <= y), (y, True)))) to the real constant |log(-3)|
+    # instead of a NaN from a complex intermediate torch cannot hold
+    def trivial(e):
+        return isinstance(e, sympy.core.relational.Relational) and e.lhs == e.rhs
+
+    def fold(e):
+        return sympy.true if e.rel_op in ("<=", ">=", "==") else sympy.false
+
+    return expr.replace(trivial, fold) if expr.has(sympy.core.relational.Relational) else expr
+
+
 def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     """A torch callable ``f(*tensors)`` evaluating ``expr``, one tensor argument per variable.
 
@@ -307,7 +328,8 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
 
     The callable broadcasts its arguments like ``sympy.lambdify``, keeps their dtype and device, and is
     differentiable (autograd and ``torch.func``). Constants become python floats (rationals are exact to
-    float64). An expression that does not involve a variable (or any) has a zero derivative in it, of the
+    float64; one that is not real, such as ``asin(29/21)``, is NaN as torch's functions give outside their real
+    domain). An expression that does not involve a variable (or any) has a zero derivative in it, of the
     broadcast shape, under ``backward`` and ``torch.autograd.grad`` as under ``torch.func``. Raises
     :class:`UnsupportedExpressionError` naming a node torch cannot express, and ``ValueError`` when ``expr``
     has symbols not in ``variables``.
@@ -319,7 +341,7 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     tensor(17., dtype=torch.float64)
     """
     names = _symbol_names(variables)
-    expr = parse(expr, where="expr", symbols=names)
+    expr = _fold_trivial_relations(parse(expr, where="expr", symbols=names))
     node = _compile(expr)
     present = {str(s) for s in _value_symbols(expr)}
     absent = [n for n in names if n not in present]
