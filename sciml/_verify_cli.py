@@ -102,14 +102,10 @@ def _executor(args):
         except (OSError, TimeoutError, ValueError) as exc:
             raise SystemExit(f"sciml verify: cannot reach the Dask scheduler at {args.dask!r} "
                              f"({type(exc).__name__}: {exc})") from None
-    client.run(_one_thread_in_worker)
+    from sciml.problems._pool import one_thread
+
+    client.run(one_thread)
     return client.get_executor(), closers
-
-
-def _one_thread_in_worker():
-    import torch
-
-    torch.set_num_threads(1)
 
 
 def _print_line(v, out) -> None:
