@@ -8,6 +8,7 @@ import itertools
 import torch
 
 from sciml._validation import as_tensor, check_choice, check_int
+from sciml.signal._memory import cat
 
 _TYPES = ("linear", "constant")
 
@@ -115,11 +116,11 @@ def extend(x: torch.Tensor, n: int, kind, name: str = "padtype") -> torch.Tensor
     first, last = x[..., :1], x[..., -1:]
     if kind == "zeros":
         left = right = torch.zeros_like(x[..., :n])
-        return torch.cat([left, x, right], -1)
+        return cat([left, x, right])
     if kind == "constant":
-        return torch.cat([first.expand(*x.shape[:-1], n), x, last.expand(*x.shape[:-1], n)], -1)
+        return cat([first.expand(*x.shape[:-1], n), x, last.expand(*x.shape[:-1], n)])
     left = x[..., 1:n + 1].flip(-1)
     right = x[..., -n - 1:-1].flip(-1)
     if kind == "odd":
         left, right = 2 * first - left, 2 * last - right
-    return torch.cat([left, x, right], -1)
+    return cat([left, x, right])

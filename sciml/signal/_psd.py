@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from sciml._validation import as_tensor, check_bool, check_choice, check_int
+from sciml.signal._memory import binary
 from sciml.signal._segments import (
     as_samples,
     check_fs,
@@ -60,7 +61,7 @@ def cross_spectrum(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_on
     scale = scale_factor(win, fs, scaling)
     X = segment_fft(x, win, detrend, nperseg, noverlap, nfft, onesided)
     if same:
-        P = X.real.square().addcmul_(X.imag, X.imag)  # |X|², one allocation
+        P = binary(torch.mul, X.real, X.real).addcmul_(X.imag, X.imag)  # |X|², one allocation
     else:
         P = X.conj() * segment_fft(y, win, detrend, nperseg, noverlap, nfft, onesided)
     # the scale and the one-sided doubling are positive per frequency: applied after averaging (fewer passes)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.fft
 import torch
-import torch.nn.functional as F
 
 from sciml._validation import as_tensor, check_bool, check_choice, check_int, check_real
 from sciml.signal._detrend import check_axis, detrend_last, extend
+from sciml.signal._memory import binary, cat, recording, rfft
 from sciml.signal._windows import SpectralWarning, segment_window
 
 _BOUNDARIES = ("even", "odd", "constant", "zeros", None)
@@ -66,38 +65,21 @@ def frequencies(nfft: int, fs: float, onesided: bool, like: torch.Tensor) -> tor
     return torch.as_tensor(f, dtype=like.real.dtype, device=like.device)
 
 
-class _RFFT(torch.autograd.Function):
-    """``rfft`` along the last dimension by ``scipy.fft`` (pocketfft: about twice torch's CPU speed on batches
-    of short real transforms); the backward pass is its adjoint, ``n · Re(ifft(g zero-padded to n))``."""
-
-    @staticmethod
-    def forward(ctx, x, n):
-        ctx.n, ctx.length = n, x.shape[-1]
-        return torch.from_numpy(scipy.fft.rfft(x.detach().numpy(), n=n, axis=-1))
-
-    @staticmethod
-    def backward(ctx, g):
-        full = F.pad(g, (0, ctx.n - g.shape[-1]))
-        return (torch.fft.ifft(full, dim=-1).real * ctx.n)[..., :ctx.length], None
-
-
-def rfft(x: torch.Tensor, n: int) -> torch.Tensor:
-    """``torch.fft.rfft(x, n)`` along the last dimension; by SciPy's pocketfft for CPU tensors."""
-    if x.device.type != "cpu":
-        return torch.fft.rfft(x, n=n, dim=-1)
-    return _RFFT.apply(x, n)
-
-
 def segment_fft(x: torch.Tensor, win: torch.Tensor, detrend, nperseg: int, noverlap: int, nfft: int,
-                onesided: bool) -> torch.Tensor:
-    """The FFTs of the detrended, windowed segments of ``x`` along its last dimension: ``(..., nseg, nfreq)``."""
+                onesided: bool, scale=None) -> torch.Tensor:
+    """The FFTs of the detrended, windowed segments of ``x`` along its last dimension: ``(..., nseg, nfreq)``;
+    ``scale`` (a positive scalar) multiplies the window. The segments are a strided view (``unfold``); the one
+    copy of them is the detrended, windowed one the FFT reads, written in place where no gradient is recorded."""
     segs = x.unfold(-1, nperseg, nperseg - noverlap)
-    win = win.to(segs.dtype)
+    win = win.to(segs.dtype) if scale is None else (win * scale).to(segs.dtype)
     if detrend is False or detrend is None:
-        segs = segs * win
+        segs = binary(torch.mul, segs, win)
     else:
-        segs = detrend_last(segs, detrend)
-        fresh = segs.data_ptr() != x.data_ptr() and not (torch.is_grad_enabled() and segs.requires_grad)
+        if detrend == "constant":
+            segs = binary(torch.sub, segs, segs.mean(-1, keepdim=True))
+        else:
+            segs = detrend_last(segs, detrend)
+        fresh = segs.data_ptr() != x.data_ptr() and not recording(segs)
         segs = segs.mul_(win) if fresh and segs.is_contiguous() else segs * win  # one pass less when we may
     if onesided:
         return rfft(segs, nfft)
@@ -121,7 +103,7 @@ def one_sided_doubling(nfreq: int, nfft: int, like: torch.Tensor) -> torch.Tenso
 
 def pad_to(x: torch.Tensor, n: int) -> torch.Tensor:
     """``x`` zero-padded at the end of its last dimension to ``n`` samples."""
-    return x if x.shape[-1] == n else torch.nn.functional.pad(x, (0, n - x.shape[-1]))
+    return x if x.shape[-1] == n else cat([x, x.new_zeros(*x.shape[:-1], n - x.shape[-1])])
 
 
 def stft_segments(x, fs, window, nperseg, noverlap, nfft, detrend, return_onesided, scaling, axis, *,
@@ -142,8 +124,7 @@ def stft_segments(x, fs, window, nperseg, noverlap, nfft, detrend, return_onesid
     if padded:
         x = pad_to(x, x.shape[-1] + (-(x.shape[-1] - nperseg) % step) % nperseg)
     onesided = sides(return_onesided, x)
-    scale = scale_factor(win, fs, scaling).sqrt()
-    Z = segment_fft(x, win, detrend, nperseg, noverlap, nfft, onesided) * scale
+    Z = segment_fft(x, win, detrend, nperseg, noverlap, nfft, onesided, scale_factor(win, fs, scaling).sqrt())
     t = np.arange(nperseg / 2, x.shape[-1] - nperseg / 2 + 1, step) / float(fs)
     if boundary is not None:
         t = t - (nperseg / 2) / fs

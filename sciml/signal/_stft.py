@@ -13,10 +13,10 @@ import math
 import warnings
 
 import torch
-import torch.nn.functional as F
 
 from sciml._validation import as_tensor, check_bool, check_choice, check_int
 from sciml.signal._detrend import check_axis
+from sciml.signal._memory import empty, irfft, recording
 from sciml.signal._segments import check_fs, one_sided_doubling, stft_segments
 from sciml.signal._windows import SpectralWarning, get_window, segment_window
 
@@ -165,22 +165,24 @@ def stft(x, fs=1.0, window="hann", nperseg=256, noverlap=None, nfft=None, detren
     return f, t, Z.movedim(-1, axis)
 
 
-def _overlap_add(frames: torch.Tensor, step: int) -> torch.Tensor:
-    """Sum frames ``(..., nseg, L)`` placed ``step`` samples apart: ``(..., L + (nseg − 1) step)``. Frames cut
-    into ``r = ⌈L/step⌉`` blocks of ``step`` samples add as ``r`` shifted slices (no loop over segments);
-    for long frames with a short step, one ``index_add``."""
-    nseg, length = frames.shape[-2:]
+def _overlap_add(frames: torch.Tensor, step: int, length: int) -> torch.Tensor:
+    """Sum the first ``length`` samples of frames ``(..., nseg, ≥ length)`` placed ``step`` samples apart:
+    ``(..., length + (nseg − 1) step)``. Frames cut into ``r = ⌈length/step⌉`` blocks of ``step`` samples add
+    as ``r`` in-place slice additions (no loop over segments, no copies); for long frames with a short step,
+    one ``index_add``."""
+    nseg, batch = frames.shape[-2], frames.shape[:-2]
+    total = length + (nseg - 1) * step
     r = -(-length // step)
     if r <= 16:
-        blocks = F.pad(frames, (0, r * step - length)).reshape(*frames.shape[:-2], nseg, r, step)
-        out = frames.new_zeros(*frames.shape[:-2], nseg + r - 1, step)
+        out = empty((*batch, nseg + r - 1, step), frames.dtype, frames.device).zero_()
         for i in range(r):
-            out = out + F.pad(blocks[..., i, :], (0, 0, i, r - 1 - i))
-        return out.reshape(*frames.shape[:-2], -1)[..., :length + (nseg - 1) * step]
+            width = min(step, length - i * step)
+            out[..., i:i + nseg, :width] += frames[..., i * step:i * step + width]
+        return out.reshape(*batch, -1)[..., :total]
     index = (torch.arange(nseg, device=frames.device)[:, None] * step
              + torch.arange(length, device=frames.device)).reshape(-1)
-    out = frames.new_zeros(*frames.shape[:-2], length + (nseg - 1) * step)
-    return out.index_add(-1, index, frames.reshape(*frames.shape[:-2], -1))
+    out = frames.new_zeros(*batch, total)
+    return out.index_add(-1, index, frames[..., :length].reshape(*batch, -1))
 
 
 def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None, input_onesided=True,
@@ -277,18 +279,22 @@ def istft(Zxx, fs=1.0, window="hann", nperseg=None, noverlap=None, nfft=None, in
     else:
         win, _ = segment_window(window, nperseg, nperseg, torch.empty(0, dtype=real, device=Z.device))
     Zc = Z if Z.is_complex() else Z.to(torch.complex128 if real == torch.float64 else torch.complex64)
-    Zc = Zc.transpose(-1, -2).contiguous()  # (..., nseg, nfreq): each segment's spectrum contiguous
-    frames = (torch.fft.irfft(Zc, n=nfft, dim=-1) if onesided else torch.fft.ifft(Zc, n=nfft, dim=-1))
+    Zc = Zc.transpose(-1, -2)  # (..., nseg, nfreq): a view; the FFT reads it strided
+    frames = irfft(Zc, nfft) if onesided else torch.fft.ifft(Zc, n=nfft, dim=-1)
     scale = win.sum() if scaling == "spectrum" else torch.sqrt(fs * (win * win).sum())
-    x = _overlap_add(frames[..., :nperseg] * (win * scale).to(frames.dtype), step)
-    norm = _overlap_add((win * win).expand(nseg, nperseg), step)
+    weights = (win * scale).to(frames.dtype)
+    frames = frames[..., :nperseg]
+    frames = frames * weights if recording(frames) else frames.mul_(weights)
+    x = _overlap_add(frames, step, nperseg)
+    norm = _overlap_add((win * win).expand(nseg, nperseg), step, nperseg)
     if boundary:
         x, norm = x[..., nperseg // 2:-(nperseg // 2) or None], norm[nperseg // 2:-(nperseg // 2) or None]
     if not bool((norm > 1e-10).all()):
         warnings.warn("the NOLA condition fails: the overlap-added squared window vanishes at some samples, so "
                       "the STFT may not be invertible there" + ("" if boundary else " (possibly the missing "
                       "boundary extension)"), SpectralWarning, stacklevel=2)
-    x = x / torch.where(norm > 1e-10, norm, 1.0)
+    norm = torch.where(norm > 1e-10, norm, 1.0)
+    x = x / norm if recording(x) else x.div_(norm)
     t = torch.arange(x.shape[-1], dtype=real, device=Z.device) / fs
     if x.dim() > 1 and time_axis != Z.dim() - 1:
         x = x.movedim(-1, time_axis - (freq_axis < time_axis))
