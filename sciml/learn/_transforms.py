@@ -1,4 +1,5 @@
-"""Preparing tensors for training: standardization, train/validation splits and image augmentation.
+"""Preparing tensors for training: standardization (a function, and the :class:`Standardize` layer),
+train/validation splits and image augmentation.
 
 All of it works on plain tensors (no torchvision), batched along the first dimension, with randomness from a
 ``generator``.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from sciml._validation import check_int, check_real
 
@@ -74,6 +76,40 @@ def standardize(x, mean=None, std=None, *, dim=0):
         std = x.std(dim=dim, keepdim=True, correction=0)
     std = torch.where(std > 0, std, torch.ones_like(std))
     return (x - mean) / std, mean, std
+
+
+class Standardize(nn.Module):
+    r"""A layer that standardizes its input with fixed statistics, :math:`z = (x - \mu) / \sigma`.
+
+    The module form of :func:`standardize` with the training set's statistics: put it first in a network
+    (``nn.Sequential(Standardize(mu, sigma), net)``) and the network takes the data as loaded, for training,
+    evaluation and prediction alike. It has no parameters.
+
+    Parameters
+    ----------
+    mean, std : float or tensor
+        :math:`\mu` and :math:`\sigma > 0`, broadcast against the input (e.g. shape (C, 1, 1) per channel).
+
+    Examples
+    --------
+    >>> Standardize(0.5, 0.25)(torch.tensor([0.0, 0.5, 1.0])).tolist()
+    [-2.0, 0.0, 2.0]
+    """
+
+    def __init__(self, mean, std):
+        super().__init__()
+        mean, std = torch.as_tensor(mean), torch.as_tensor(std)
+        if not bool(torch.isfinite(mean).all()) or not bool((std > 0).all()) or not bool(torch.isfinite(std).all()):
+            raise ValueError(f"Standardize needs a finite mean and a positive finite std, got mean={mean.tolist()}, "
+                             f"std={std.tolist()}")
+        self.register_buffer("mean", mean.double(), persistent=False)
+        self.register_buffer("std", std.double(), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"mean={self.mean.tolist()}, std={self.std.tolist()}"
 
 
 def train_val_split(*tensors, val_fraction: float = 0.1, generator=None):
