@@ -1,5 +1,7 @@
 """sciml.linalg against SciPy and closed forms: solves, inverses, spectra, conditioning, bad input."""
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -94,13 +96,13 @@ def test_non_numeric_input_is_a_type_error():
 def test_condition_estimate_tracks_numpy(generator):
     from sciml.linalg._dense import _rcond
 
-    for scale in (1.0, 1e-4, 1e-8):
-        A = torch.randn(6, 6, generator=generator, dtype=torch.float64)
+    for n, scale, transposed in itertools.product((6, 60), (1.0, 1e-4, 1e-8), (False, True)):
+        A = torch.randn(n, n, generator=generator, dtype=torch.float64)
         A[:, 0] = A[:, 1] + scale * A[:, 0]  # nearly dependent columns
-        LU, piv = torch.linalg.lu_factor(A)
-        est = _rcond(LU, piv, torch.linalg.matrix_norm(A, ord=1)).item()
+        LU, piv = torch.linalg.lu_factor(A.mT if transposed else A)  # n = 60: Hager's estimate, not the exact one
+        est = _rcond(LU, piv, torch.linalg.matrix_norm(A, ord=1), transposed).item()
         true = 1 / np.linalg.cond(A.numpy(), 1)
-        assert true <= est * (1 + 1e-12) and est <= 3 * true  # Hager's estimate bounds ‖A⁻¹‖₁ from below
+        assert true <= est * (1 + 1e-6) and est <= 3 * true  # rounding ~ κε; Hager's estimate bounds ‖A⁻¹‖₁ from below
 
 
 def test_hilbert_matrix_warns_and_still_solves():

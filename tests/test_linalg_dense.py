@@ -337,6 +337,12 @@ def test_sqrtm_logm_match_scipy_and_refuse_indefinite(generator):
     (lambda: linalg.eigh([[1.0, 0.0], [0.0, math.nan]]), "NaN"),
     (lambda: linalg.expm_multiply([[1.0]], [1.0, 2.0]), "B must have 1 rows"),
     (lambda: linalg.det(torch.ones(3, dtype=F64)), "square"),
+    (lambda: linalg.solve(torch.eye(300, dtype=F64).index_put_((torch.tensor(299), torch.tensor(0)),
+                                                              torch.tensor(math.nan, dtype=F64)),
+                          torch.ones(300, dtype=F64)), "A contains NaN"),  # found by the norm, in blocks of rows
+    (lambda: linalg.inv(torch.eye(300, dtype=F64).index_put_((torch.tensor(0), torch.tensor(7)),
+                                                            torch.tensor(-math.inf, dtype=F64))), "A contains NaN"),
+    (lambda: linalg.solve(torch.full((2, 3, 3), math.inf, dtype=F64), torch.ones(3, dtype=F64)), "A contains NaN"),
 ])
 def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):

@@ -7,15 +7,24 @@ import torch
 from sciml._validation import as_tensor
 
 
-def as_square(A, name: str = "A", *, dtype=None, device=None):
-    """``A`` as a tensor of shape (..., n, n)."""
-    A = as_tensor(A, name, dtype=dtype, device=device)
+def as_square(A, name: str = "A", *, dtype=None, device=None, finite: bool = True):
+    """``A`` as a tensor of shape (..., n, n) (its entries checked finite unless ``finite=False``: the caller
+    then checks them, e.g. by :func:`check_finite` on a norm it needs anyway)."""
+    A = as_tensor(A, name, dtype=dtype, device=device, finite=finite)
     if A.dim() < 2 or A.shape[-1] != A.shape[-2]:
         raise ValueError(f"{name} must be a square matrix (or a batch of them) of shape (..., n, n), "
                          f"got shape {tuple(A.shape)}")
     if A.shape[-1] == 0:
         raise ValueError(f"{name} is 0×0 (shape {tuple(A.shape)}); pass a matrix with at least one entry")
     return A
+
+
+def check_finite(A: torch.Tensor, norm: torch.Tensor, name: str = "A"):
+    """Raise unless ``A`` is finite, knowing a norm of it: a finite norm (a sum of every |a_ij|) proves every
+    entry finite in one pass already paid for; only a non-finite one (NaN, inf, or an overflowed sum) is
+    looked at entry by entry."""
+    if not bool(torch.isfinite(norm).all()):
+        as_tensor(A, name)
 
 
 def check_hermitian(A, name: str = "A", *, what: str = "symmetric (Hermitian)", fix: str = "", conjugate=True):

@@ -9,7 +9,7 @@ import torch
 
 from sciml._validation import as_tensor, check_choice
 from sciml.linalg import _guard
-from sciml.linalg._checks import as_square, check_hermitian
+from sciml.linalg._checks import as_square, check_finite, check_hermitian
 
 #: up to this size the reciprocal condition number is exact (from the inverse), above it Hager's estimate
 EXACT_RCOND_N = 32
@@ -84,11 +84,18 @@ def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4) -> to
         inv_norm = torch.where(torch.isfinite(inv_norm), inv_norm, torch.full_like(inv_norm, torch.inf))
         return 1.0 / (norm1 * inv_norm)
     x = torch.full((*like.shape[:-2], n, 1), 1.0 / n, dtype=like.dtype, device=like.device)
-    est = torch.zeros(like.shape[:-2], dtype=like.real.dtype if like.is_complex() else like.dtype, device=like.device)
-    for _ in range(iters):
+    est = torch.zeros(like.shape[:-2], dtype=like.real.dtype, device=like.device)
+    sign = None
+    for it in range(iters):
         y = solve(x, False)
-        est = torch.maximum(est, y.abs().sum((-2, -1)))
-        z = solve(torch.sgn(y), True)
+        new, new_sign = y.abs().sum((-2, -1)), torch.sgn(y)
+        if it > 0 and bool(((new <= est) | (new_sign == sign).all(-2).squeeze(-1)).all()):
+            est = torch.maximum(est, new)  # LAPACK's lacn2 stops here: no gain, or the sign vector repeats
+            break
+        est, sign = torch.maximum(est, new), new_sign
+        if it == iters - 1:
+            break  # the adjoint solve would only choose a next x
+        z = solve(sign, True)
         zmax, j = z.abs().max(-2, keepdim=True)
         if bool((zmax.squeeze(-1).squeeze(-1) <= (z.conj() * x).real.sum((-2, -1))).all()):
             break  # Hager's test: x is a local maximum of ‖A⁻¹x‖₁ on the unit ball, for every matrix
@@ -97,14 +104,37 @@ def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4) -> to
     return 1.0 / (norm1 * inv_norm)
 
 
+#: entries of |A| formed at a time by :func:`_norm1` (1 MiB in float64: cache-sized, reused)
+NORM_BLOCK = 1 << 17
+
+
 def _norm1(A: torch.Tensor) -> torch.Tensor:
-    """‖A‖₁, the largest column sum of |a_ij| (``matrix_norm(ord=1)`` is slow on batches of small matrices)."""
-    return A.abs().sum(-2).amax(-1)
+    """‖A‖₁, the largest column sum of |a_ij|, in blocks of rows: |A| whole would be a temporary the size of ``A``,
+    whose page faults cost ten times the sum at n = 3000 (``matrix_norm(ord=1)`` is slower still)."""
+    rows, n = A.shape[-2], A.shape[-1]
+    step = max(1, NORM_BLOCK // max(1, A[..., 0, :].numel()))
+    if step >= rows:
+        return A.abs().sum(-2).amax(-1)
+    block = torch.empty((*A.shape[:-2], step, n), dtype=A.real.dtype, device=A.device)
+    total = torch.zeros((*A.shape[:-2], n), dtype=A.real.dtype, device=A.device)
+    for start in range(0, rows, step):
+        part = A[..., start:start + step, :]
+        absolute = block[..., :part.shape[-2], :]
+        torch.abs(part, out=absolute)
+        total += absolute.sum(-2)
+    return total.amax(-1)
 
 
-def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, iters: int = 4) -> torch.Tensor:
-    """Reciprocal 1-norm condition number from an LU factorization (see :func:`_hager`)."""
-    return _hager(lambda X, adjoint: _guard.lu_solve(LU, pivots, X, adjoint=adjoint), norm1, LU, iters)
+def _transposed(A: torch.Tensor) -> bool:
+    """Whether to factor ``A`` as its transpose: a real row-major ``A`` is then a column-major ``Aᵀ``, LAPACK's
+    layout, and the factorization skips a transposing copy of ``A`` (what ``torch.linalg.solve`` does)."""
+    return not A.is_complex() and A.is_contiguous()
+
+
+def _lu_solve(LU: torch.Tensor, pivots: torch.Tensor, transposed: bool, X: torch.Tensor, adjoint: bool):
+    r""":math:`A^{-1}X` (:math:`A^{-\mathsf H}X` when ``adjoint``) from the factors of ``A`` or, when
+    ``transposed``, of :math:`A^\top` (real): :math:`A^{-1} = (A^\top)^{-\mathsf T}`."""
+    return _guard.lu_solve(LU, pivots, X, adjoint=adjoint != transposed)
 
 
 def _judge(rcond: torch.Tensor, A: torch.Tensor, name: str, *, stacklevel: int = 4):
@@ -126,16 +156,34 @@ def _judge(rcond: torch.Tensor, A: torch.Tensor, name: str, *, stacklevel: int =
         )
 
 
-def _factor(A: torch.Tensor, name: str = "A"):
-    """LU-factorize ``A`` (safely for large batches); raise for singular, warn for ill-conditioned matrices."""
-    LU, pivots, info = _guard.lu_factor(A)
+def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, transposed: bool = False) -> torch.Tensor:
+    """Reciprocal 1-norm condition number of ``A`` from its LU factors (of :math:`A^\top` when ``transposed``),
+    by :func:`_hager`."""
+    return _hager(lambda X, adjoint: _lu_solve(LU, pivots, transposed, X, adjoint), norm1, LU)
+
+
+def _checked_norm1(A: torch.Tensor, name: str = "A") -> torch.Tensor:
+    """‖A‖₁ of an ``A`` whose entries were not checked yet: a finite norm proves them finite (one pass, no copy
+    of the size of ``A`` for the check)."""
+    with torch.no_grad():
+        norm1 = _norm1(A.detach())
+    check_finite(A, norm1, name)
+    return norm1
+
+
+def _factor(A: torch.Tensor, norm1: torch.Tensor, name: str = "A"):
+    """LU-factorize ``A`` (safely for large batches, as its transpose when :func:`_transposed`); raise for
+    singular, warn for ill-conditioned matrices (Hager's estimate from the factors). Returns
+    ``(LU, pivots, transposed)`` for :func:`_lu_solve`."""
+    transposed = _transposed(A)
+    LU, pivots, info = _guard.lu_factor(A.mT if transposed else A)
     with torch.no_grad():
         if bool((info > 0).any()):
             rcond = torch.zeros(())
         else:
-            rcond = _rcond(LU.detach(), pivots, _norm1(A.detach()))
+            rcond = _rcond(LU.detach(), pivots, norm1, transposed)
     _judge(rcond, A, name)
-    return LU, pivots
+    return LU, pivots, transposed
 
 
 def _symmetric_solver(A: torch.Tensor, assume_a: str, name: str = "A"):
@@ -240,7 +288,8 @@ def solve(A, b, *, assume_a: str = "gen", dtype=None, device=None) -> torch.Tens
     [0.5, 0.0]
     """
     assume_a = check_choice(assume_a, "assume_a", ASSUME_A)
-    A = as_square(A, dtype=dtype, device=device)
+    A = as_square(A, dtype=dtype, device=device, finite=False)
+    norm1 = _checked_norm1(A)
     b = as_tensor(b, "b", dtype=A.dtype, device=A.device)
     n = A.shape[-1]
     if b.dim() == 0:
@@ -254,7 +303,7 @@ def solve(A, b, *, assume_a: str = "gen", dtype=None, device=None) -> torch.Tens
     if assume_a == "pos" or (assume_a != "gen" and not (A.requires_grad or b.requires_grad)):
         solver = _symmetric_solver(A, assume_a)
         with torch.no_grad():
-            _judge(_hager(solver, _norm1(A.detach()), A), A, "A", stacklevel=3)
+            _judge(_hager(solver, norm1, A), A, "A", stacklevel=3)
         A_b, rhs = _expand(batch, A, rhs)
         x = solver(rhs, False) if assume_a == "pos" else solver(rhs.contiguous(), False)
     else:
@@ -262,11 +311,11 @@ def solve(A, b, *, assume_a: str = "gen", dtype=None, device=None) -> torch.Tens
             check_hermitian(A, "A", what=f"{'Hermitian' if assume_a == 'her' else 'symmetric'} for "
                             f"assume_a={assume_a!r}", conjugate=assume_a == "her" or not A.is_complex(),
                             fix="; use assume_a='gen' for general matrices")
-        LU, pivots = _factor(A)
+        LU, pivots, transposed = _factor(A, norm1)
         if batch != LU.shape[:-2]:
             LU, pivots = LU.expand(*batch, n, n), pivots.expand(*batch, n)
         A_b, rhs = _expand(batch, A, rhs)
-        x = _guard.recheck(A_b, _guard.lu_solve(LU, pivots, rhs), rhs)
+        x = _guard.recheck(A_b, _lu_solve(LU, pivots, transposed, rhs, False), rhs)
     return x.squeeze(-1) if vector else x
 
 
@@ -321,7 +370,7 @@ def inv(A, *, dtype=None, device=None) -> torch.Tensor:
     ...
     SingularMatrixError: A is singular (a zero pivot: reciprocal condition number 0); ...
     """
-    A = as_square(A, dtype=dtype, device=device)
-    LU, pivots = _factor(A)
+    A = as_square(A, dtype=dtype, device=device, finite=False)
+    LU, pivots, transposed = _factor(A, _checked_norm1(A))
     eye = torch.eye(A.shape[-1], dtype=A.dtype, device=A.device).expand_as(A)
-    return _guard.recheck(A, _guard.lu_solve(LU, pivots, eye), eye)
+    return _guard.recheck(A, _lu_solve(LU, pivots, transposed, eye, False), eye)
