@@ -25,7 +25,8 @@ ROOT = pathlib.Path(os.environ.get("SCIML_DATA", pathlib.Path(__file__).resolve(
 SMALL = os.environ.get("SCIML_BENCH_SMALL") == "1"
 N_SUB = 600 if SMALL else None  # images per set in the small mode
 CNN_IMAGES = 600 if SMALL else 10_000  # the CNN case times 1/6 of an epoch; the summary scales it to 60 000
-BATCH = {"mlp": 64, "cnn": 64, "vae": 128}
+BATCH = {"mlp": learn.MNIST_MLP.batch_size, "cnn": 64, "vae": 128}
+SEEDS = (0, 1, 2, 3, 4)  # the MNIST MLP's accuracy: worst over these
 _cache: dict = {}
 _images: dict[str, int] = {}  # case -> images per timed call, to scale the time to a 60 000-image epoch
 
@@ -46,7 +47,7 @@ def _have(name: str) -> bool:
 def _model(kind: str, seed: int):
     g = torch.Generator().manual_seed(seed)
     if kind == "mlp":
-        return learn.MLP(784, 10, (128, 128), generator=g)
+        return learn.mnist_mlp(generator=g)  # 784-128-128-10 behind MNIST's standardization
     if kind == "cnn":
         return learn.CNN(1, 10, image_size=28, channels=(16, 32, 64), batch_norm=True, generator=g)
     return learn.VAE((1, 28, 28), latent=20, hidden=(512, 256), generator=g)
@@ -60,18 +61,23 @@ def _sciml_epoch(kind, model, data, g):
     x, y = data
     pair = (x, x) if kind == "vae" else (x, y)
     metrics = None if kind == "vae" else {"accuracy": learn.accuracy}
+    if kind == "mlp":  # the recipe's epoch: Adam under its one-cycle rate, stepped per batch
+        return lambda: learn.train(model, _loss(kind), pair, metrics=metrics, generator=g,
+                                   **learn.MNIST_MLP.options(len(x), epochs=1))
     return lambda: learn.train(model, _loss(kind), pair, epochs=1, batch_size=BATCH[kind], lr=1e-3,
                                metrics=metrics, generator=g)
 
 
 def _plain_epoch(kind, model, data, g):
-    """The seeds' loop, written out."""
+    """The seeds' loop, written out (for the MLP with the recipe's one-cycle rate stepped per batch)."""
     x, y = data
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn, size = _loss(kind), BATCH[kind]
+    sched = learn.MNIST_MLP.options(len(x), epochs=1)["scheduler"] if kind == "mlp" else None
 
     def epoch():
         model.train()
+        schedule = sched(opt) if sched is not None else None  # a fresh schedule per timed epoch, as train's
         perm = torch.randperm(len(x), generator=g)
         total, correct = 0.0, 0
         for i in range(0, len(x), size):
@@ -82,6 +88,8 @@ def _plain_epoch(kind, model, data, g):
             loss = loss_fn(out, xb if kind == "vae" else yb)
             loss.backward()
             opt.step()
+            if schedule is not None:
+                schedule.step()
             total += loss.item() * len(xb)
             if kind != "vae":
                 correct += int((out.argmax(1) == yb).sum())
@@ -113,19 +121,20 @@ def cases():
 
 
 def _accuracy_runs() -> list[str]:
-    """Train to the issue's accuracy targets (minutes): MLP over 3 seeds, VAE 5 and 15 epochs, CNN 10 epochs."""
+    """Train to the issue's accuracy targets (minutes): MLP over 5 seeds, VAE 5 and 15 epochs, CNN 10 epochs."""
     lines = []
     epochs = {"mlp": 1 if SMALL else 5, "vae": (1, 2) if SMALL else (5, 15), "cnn": 1 if SMALL else 10}
     if _have("mnist"):
         test = _data("mnist", train=False)
         accs = []
-        for seed in (0, 1, 2):
+        for seed in SEEDS:
             model = _model("mlp", seed)
-            learn.train(model, "cross_entropy", _data("mnist"), epochs=epochs["mlp"], batch_size=BATCH["mlp"],
-                        lr=1e-3, generator=torch.Generator().manual_seed(seed))
+            learn.train(model, "cross_entropy", _data("mnist"), generator=torch.Generator().manual_seed(seed),
+                        **learn.MNIST_MLP.options(len(_data("mnist")[0]), epochs=epochs["mlp"]))
             accs.append(learn.evaluate(model, "cross_entropy", test, metrics={"accuracy": learn.accuracy})["accuracy"])
-        lines.append(_line(f"MNIST MLP, {epochs['mlp']} epochs, worst of 3 seeds: {min(accs):.4f} (>= 0.974; stretch "
-                           "0.98)", min(accs) >= 0.974))
+        lines.append(_line(f"MNIST MLP, {epochs['mlp']} epochs (MNIST_MLP recipe), worst of {len(SEEDS)} seeds: "
+                           f"{min(accs):.4f} (>= 0.974; stretch 0.98), mean {sum(accs) / len(accs):.4f}",
+                           min(accs) >= 0.974))
         model, x = _model("vae", 0), _data("mnist")[0]
         losses = {}
 

@@ -1,13 +1,16 @@
 """``sciml train MODEL --data SET``: train one of sciml.learn's models, write its metrics (JSON) and figures.
 
 The defaults need nothing downloaded: ``sciml train mlp`` trains on scikit-learn's bundled 8×8 digits,
-``sciml train svm`` on two moons. MNIST, Fashion-MNIST and CIFAR-10 are read from ``--data-dir``. A model that
+``sciml train svm`` on two moons. MNIST, Fashion-MNIST and CIFAR-10 are read from ``--data-dir``;
+``sciml train mlp --data mnist`` trains :data:`sciml.learn.MNIST_MLP`'s recipe (784-128-128-10 on standardized
+pixels, Adam under a one-cycle rate, 5 epochs, batches of 128: about 98 % on the test set). A model that
 does not fit the data (a CNN on 2-D points) is refused with the combinations that work. Training writes
 ``OUT/checkpoint.pt`` after every epoch, so ``--resume`` continues an interrupted run where it stopped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -35,8 +38,10 @@ def add_parser(sub) -> None:
     p.add_argument("--data-dir", metavar="DIR", help="directory holding the MNIST/Fashion-MNIST IDX files or the "
                    "CIFAR-10 python batches")
     p.add_argument("--epochs", type=int, metavar="N", help="epochs (default: per model, about a minute at most)")
-    p.add_argument("--batch-size", type=int, default=64, metavar="N", help="samples per step (default 64)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate of Adam (default 1e-3; 1e-2 on 2-D data)")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N",
+                   help="samples per step (default 64; 128 for mlp on mnist, its recipe)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate of Adam (default 1e-3; 1e-2 on 2-D data; "
+                   "for mlp on mnist the one-cycle peak, 4e-3)")
     p.add_argument("--seed", type=int, default=0, help="seed of the data split, initial weights and shuffling")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
     p.add_argument("--out", metavar="DIR", default="sciml-out/train",
@@ -171,13 +176,18 @@ def run(args, out) -> int:
     else:
         X, y = train_set
         n_classes = int(torch.cat([y, test[1]]).max()) + 1
-        model = _network(args.model, tuple(X.shape[1:]), n_classes, g)
+        recipe = args.model == "mlp" and data == "mnist"
+        model = learn.mnist_mlp(generator=g) if recipe else _network(args.model, tuple(X.shape[1:]), n_classes, g)
         generative = args.model in ("autoencoder", "vae")
         loss = {"autoencoder": "reconstruction", "vae": "vae"}.get(args.model, "cross_entropy")
         lr = args.lr or (1e-2 if X.dim() == 2 else 1e-3)
         pairs = ((X, X), (test[0], test[0])) if generative else (train_set, test)
-        result = learn.train(model, loss, pairs[0], val_data=pairs[1], epochs=args.epochs or EPOCHS[args.model],
-                             batch_size=args.batch_size, lr=lr, metrics=None if generative else
+        if recipe:  # the MNIST MLP's recipe, with the options given on the command line
+            batch = {"batch_size": args.batch_size} if args.batch_size else {}
+            schedule = dataclasses.replace(learn.MNIST_MLP, **batch).options(len(X), epochs=args.epochs, lr=args.lr)
+        else:
+            schedule = {"epochs": args.epochs or EPOCHS[args.model], "batch_size": args.batch_size or 64, "lr": lr}
+        result = learn.train(model, loss, pairs[0], val_data=pairs[1], **schedule, metrics=None if generative else
                              {"accuracy": learn.accuracy}, generator=g, device=args.device,
                              checkpoint=folder / "checkpoint.pt", checkpoint_every=60.0, resume=args.resume,
                              progress=not args.quiet and sys.stderr.isatty())

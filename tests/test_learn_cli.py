@@ -65,3 +65,18 @@ def test_cifar10_from_a_directory_of_batches(tmp_path, capsys):
                  "-q"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_train"] == 40 and metrics["n_test"] == 8
+
+
+def test_mlp_on_mnist_trains_the_recipe(tmp_path):
+    # one epoch of MNIST_MLP's recipe (the default is its 5): standardized pixels, batches of 128 and a one-cycle
+    # rate that ends near zero (lr/25e4 at the last step; a constant 1e-3 before the recipe)
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+    if not (root / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"{root} is absent")
+    assert main(["train", "mlp", "--data", "mnist", "--data-dir", str(root), "--epochs", "1", "--out", str(tmp_path),
+                 "-q"]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["history"]["lr"][-1] < 1e-5 and metrics["test_accuracy"] >= 0.96
+    assert metrics["figures"] == ["history.png", "confusion_matrix.png"]

@@ -20,13 +20,14 @@ def _sets(name):
     return loader(root), loader(root, train=False)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
 def test_mnist_mlp_five_epochs(seed):
-    # 784-128-128-10, Adam, 5 epochs: >= 97.4 % on every seed (the floor)
+    # 784-128-128-10, Adam, 5 epochs, the MNIST_MLP recipe (standardized pixels, batches of 128, one-cycle rate):
+    # >= 97.4 % on every seed (the floor; measured 98.0-98.3 % over seeds 0-7)
     (X, y), test = _sets("mnist")
     g = torch.Generator().manual_seed(seed)
-    net = learn.MLP(784, 10, (128, 128), generator=g)
-    learn.train(net, "cross_entropy", (X, y), epochs=5, batch_size=64, lr=1e-3, generator=g)
+    net = learn.mnist_mlp(generator=g)
+    learn.train(net, "cross_entropy", (X, y), generator=g, **learn.MNIST_MLP.options(len(X)))
     assert learn.evaluate(net, "cross_entropy", test, metrics={"accuracy": learn.accuracy})["accuracy"] >= 0.974
 
 
