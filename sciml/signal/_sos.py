@@ -10,6 +10,11 @@ import numpy as np
 import scipy.signal
 import torch
 
+try:  # SciPy's in-place C loop under sosfilt (private: sosfilt is the fallback)
+    from scipy.signal._sosfilt import _sosfilt
+except ImportError:  # pragma: no cover
+    _sosfilt = None
+
 from sciml.signal._detrend import extend
 from sciml.signal._lfilter import filter_last, normalised
 
@@ -103,20 +108,35 @@ def _extended(a: np.ndarray, n: int, kind) -> np.ndarray:
     return np.concatenate((left, a, right), -1)
 
 
+def _filter_rows(s: np.ndarray, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``rows`` (C-contiguous, (batch, n)) filtered in place by the sections ``s`` from the states ``z``
+    scaled by each row's first sample: SciPy's C loop itself (``scipy.signal.sosfilt`` without its copy of
+    the input), or ``sosfilt`` where that private routine is missing."""
+    states = z[None] * rows[:, :1, None]
+    if _sosfilt is None:
+        return scipy.signal.sosfilt(s, rows, axis=-1, zi=states.transpose(1, 0, 2))[0]
+    _sosfilt(s.astype(rows.dtype, copy=False), rows, np.ascontiguousarray(states, dtype=rows.dtype))
+    return rows
+
+
 class SOSFiltFilt(torch.autograd.Function):
-    """SciPy's ``sosfiltfilt`` step for step in NumPy (reversed views, no copies between the passes); the
-    backward pass differentiates :func:`zero_phase`, recomputed."""
+    """SciPy's ``sosfiltfilt`` step for step in NumPy — the extension, one pass in place, a reversed copy,
+    the other pass in place, reversed back: three writes of the signal, as SciPy's three (the result is a view
+    without the extension). The backward pass differentiates :func:`zero_phase`, recomputed."""
 
     @staticmethod
     def forward(ctx, sos, x, zi, edge, padtype):
         ctx.save_for_backward(sos, x, zi)
         ctx.edge, ctx.padtype = edge, padtype
         s, z = sos.detach().numpy(), zi.detach().numpy()
-        ext = _extended(x.detach().numpy(), edge, padtype)
-        shape = (z.shape[0],) + (1,) * (ext.ndim - 1) + (2,)
-        y = scipy.signal.sosfilt(s, ext, axis=-1, zi=z.reshape(shape) * ext[..., :1])[0]
-        y = scipy.signal.sosfilt(s, y[..., ::-1], axis=-1, zi=z.reshape(shape) * y[..., -1:])[0]
-        return torch.from_numpy(np.ascontiguousarray(y[..., ::-1][..., edge:ext.shape[-1] - edge])).to(x.dtype)
+        a = x.detach().numpy()
+        ext = _extended(a, edge, padtype)
+        n = ext.shape[-1]
+        rows = (np.array(ext, order="C") if ext is a else np.ascontiguousarray(ext)).reshape(-1, n)
+        rows = _filter_rows(s, rows, z)
+        rows = _filter_rows(s, np.ascontiguousarray(rows[:, ::-1]), z)
+        y = np.ascontiguousarray(rows[:, ::-1]).reshape(*a.shape[:-1], n)  # whole rows: a fast reversed copy
+        return torch.from_numpy(y).to(x.dtype)[..., edge:n - edge]
 
     @staticmethod
     @torch.autograd.function.once_differentiable
