@@ -12,6 +12,8 @@ the recursion is the blocked parallel scan of :mod:`sciml.signal._allpole`.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.signal
 import torch
@@ -84,11 +86,18 @@ def coefficients(b, a) -> tuple[torch.Tensor, torch.Tensor]:
     return b, a
 
 
+@functools.lru_cache(maxsize=256)
+def _pole_radius(coefficients: tuple[float, ...]) -> float:
+    """The largest pole modulus of a denominator (cached: filters are applied again and again)."""
+    a = np.trim_zeros(np.asarray(coefficients, dtype=float), "b")
+    return float(np.max(np.abs(np.roots(a)))) if a.shape[0] > 1 else 0.0
+
+
 def check_stable(a: np.ndarray, name: str) -> None:
     """Refuse a denominator with a pole on or outside the unit circle (its output grows without bound)."""
-    a = np.trim_zeros(np.asarray(a, dtype=float), "b")
+    a = np.asarray(a, dtype=float)
     if a.shape[0] > 1:
-        radius = float(np.max(np.abs(np.roots(a))))
+        radius = _pole_radius(tuple(a.tolist()))
         if not radius < 1:
             raise ValueError(f"{name}: the filter is unstable (a pole at |z| = {radius:.6g} ≥ 1); design a stable "
                              "filter, e.g. scipy.signal.butter(..., output='sos') and sosfilt")
