@@ -8,6 +8,7 @@ import torch
 from matplotlib.figure import Figure
 
 from sciml import signal
+from sciml.signal._fourier import _analytic
 
 
 def rel(got, want):
@@ -105,12 +106,24 @@ def test_lombscargle_amplitude_recovers_the_sinusoid():
     assert abs(float(amp.abs()[0]) - 1.7) < 1e-12
 
 
+@pytest.mark.parametrize("length, n", [(64, None), (63, None), (64, 100), (64, 37)])
+def test_hilbert_paths_match_scipy(length, n):
+    """The CPU path (pocketfft) and the device path (torch: rfft, doubled, one complex ifft) both give SciPy's."""
+    x = np.random.default_rng(8).standard_normal((3, length))
+    want = scipy.signal.hilbert(x, N=n)
+    assert np.abs(signal.hilbert(torch.from_numpy(x), N=n).numpy() - want).max() <= 1e-13
+    assert np.abs(_analytic(torch.from_numpy(x), n or length).numpy() - want).max() <= 1e-13
+
+
 def test_gradients():
     g = torch.Generator().manual_seed(4)
     x = torch.randn(2, 24, generator=g, dtype=torch.float64, requires_grad=True)
     t = torch.sort(10 * torch.rand(24, generator=g, dtype=torch.float64)).values
     w = torch.linspace(0.3, 2.0, 7, dtype=torch.float64)
-    assert torch.autograd.gradcheck(lambda x: signal.hilbert(x, N=30), (x,))
+    for n in (30, 24, 17):  # zero-padded, as is, truncated; the CPU's pocketfft forward, torch's adjoint
+        assert torch.autograd.gradcheck(lambda x, n=n: signal.hilbert(x, N=n), (x,))
+        assert torch.autograd.gradgradcheck(lambda x, n=n: signal.hilbert(x, N=n), (x,))
+        assert torch.autograd.gradcheck(lambda x, n=n: _analytic(x, n), (x,))  # the off-CPU path
     assert torch.autograd.gradcheck(lambda x: signal.instantaneous_frequency(x + 3 * torch.cos(t), fs=2.0), (x,))
     assert torch.autograd.gradcheck(lambda x: signal.resample(x, 17, axis=-1, window="hann"), (x,))
     assert torch.autograd.gradcheck(lambda x: signal.resample(x, 31, axis=-1), (x,))
