@@ -1,6 +1,7 @@
 """sciml.linalg matrix-free: LinearOperator, hessian_operator and the Krylov solvers against scipy.sparse.linalg
 (same iteration counts, same answers), their statuses on operators they cannot handle, eigsh and lobpcg."""
 
+import threading
 import warnings
 
 import numpy as np
@@ -77,6 +78,48 @@ def test_laplacian_operator_is_the_kronecker_matrix(generator):
     np.testing.assert_array_equal(L.to_dense().numpy(), _laplacian(6).toarray())
     V = torch.randn(36, 3, generator=generator, dtype=F64)
     np.testing.assert_allclose(L.matmat(V).numpy(), _laplacian(6) @ V.numpy(), rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (1, 5), (5, 1), (4, 7)])
+def test_laplacian_products_agree_on_every_path(m, n, generator):
+    """The vector path (a bordered copy, views made once per thread) against SciPy's Kronecker matrix and the
+    differentiable path, on grids where every neighbour may be missing; threads each get their own copy."""
+    L = linalg.laplacian_operator(m, n)
+    T = [sp.diags([-np.ones(k - 1), 2 * np.ones(k), -np.ones(k - 1)], [-1, 0, 1]) for k in (m, n)]
+    ref = (sp.kron(sp.eye(m), T[1]) + sp.kron(T[0], sp.eye(n))).toarray()
+    vs = [torch.randn(m * n, generator=generator, dtype=F64) for _ in range(6)]
+    for v in vs:
+        np.testing.assert_allclose(L.matvec(v).numpy(), ref @ v.numpy(), rtol=1e-14, atol=1e-14)
+        v_grad = v.clone().requires_grad_()
+        torch.testing.assert_close(L.matvec(v_grad), L.matvec(v), rtol=0, atol=0)
+        (g,) = torch.autograd.grad(L.matvec(v_grad).sum(), v_grad)  # Lᵀ 1 = L 1
+        np.testing.assert_allclose(g.numpy(), ref.sum(0), rtol=1e-14)
+    wrong = []
+
+    def work(v):
+        expected = torch.from_numpy(ref @ v.numpy())
+        wrong.extend(1 for _ in range(200) if not torch.allclose(L.matvec(v), expected, rtol=1e-14, atol=1e-14))
+
+    threads = [threading.Thread(target=work, args=(v,)) for v in vs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+
+
+def test_sparse_operators_use_32_bit_csr(generator):
+    A = sp.random(30, 20, density=0.3, format="coo", random_state=3)
+    T = torch.from_numpy(A.toarray())
+    v, u = torch.randn(20, generator=generator, dtype=F64), torch.randn(30, generator=generator, dtype=F64)
+    for source in (A, A.tocsr(), A.tocsc(), T.to_sparse(), T.to_sparse_csr(), T.to_sparse_csc()):
+        op = linalg.aslinearoperator(source)
+        np.testing.assert_allclose(op.matvec(v).numpy(), A @ v.numpy(), rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(op.rmatvec(u).numpy(), A.T @ u.numpy(), rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(op.matmat(v[:, None].expand(20, 2)).numpy(), (A @ v.numpy())[:, None] * [1, 1],
+                                   rtol=1e-14, atol=1e-14)
+    crow = linalg._operator._csr(T.to_sparse()).crow_indices()
+    assert crow.dtype == torch.int32  # MKL's fast CSR product
 
 
 # -- the solvers against SciPy ---------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def cg(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, maxiter: int | N
         return finish(s, X, KrylovStatus.INDEFINITE, 0, history, throw=throw, extra="A is not symmetric")
     if B.shape[1] == 1:
         x, status, nit, history = _cg_vector(s, X[:, 0].clone(), R[:, 0].clone(), float(s.tol[0]))
-        return finish(s, x.unsqueeze(-1), status, nit, list(torch.tensor(history, dtype=B.real.dtype)[:, None]),
+        return finish(s, x.unsqueeze(-1), status, nit, torch.tensor(history, dtype=B.real.dtype)[:, None],
                       throw=throw)
     history = [torch.linalg.vector_norm(R, dim=0)]
     P = rho_prev = None
@@ -131,31 +131,39 @@ def cg(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, maxiter: int | N
 
 
 def _cg_vector(s, x, r, tol):
-    """One right-hand side, scalars as Python numbers: the same recurrence with a third of the tensor calls."""
+    """One right-hand side, scalars as Python numbers, every update in place: the same recurrence with a third
+    of the tensor calls (one ``dot`` gives both ‖r‖ and, unpreconditioned, ρ = rᴴr)."""
     matvec = s.A._matvec  # the vectors are checked already: skip the per-call checks
-    p = rho_prev = None
-    history = [float(torch.linalg.vector_norm(r))]
+    precondition, callback = s.M is not None, s.callback
+    dot = torch.dot if not r.is_complex() else lambda u, v: torch.vdot(u, v)
+    p, rho_prev = None, 1.0
+    rr = dot(r, r).real.item()
+    history = [math.sqrt(rr)]
     for it in range(s.maxiter):
         rnorm = history[-1]
         if not math.isfinite(rnorm):
             return x, KrylovStatus.NONFINITE, it, history
         if rnorm < tol:
             return x, KrylovStatus.SUCCESS, it, history
-        z = r if s.M is None else s.M.matvec(r)
-        rho = rnorm**2 if s.M is None else torch.vdot(r, z).item()
+        if precondition:
+            z = s.M.matvec(r)
+            rho = torch.vdot(r, z).item()
+        else:
+            z, rho = r, rr
         if not rho.real > 0:
             return x, KrylovStatus.INDEFINITE, it, history
-        p = z.clone() if p is None else p.mul_(rho / rho_prev).add_(z)
+        p = z.clone() if p is None else torch.add(z, p, alpha=rho / rho_prev, out=p)  # p ← z + β p
         q = matvec(p)
-        pq = torch.vdot(p, q).item()
+        pq = dot(p, q).item()
         if not pq.real > 0:
             return x, KrylovStatus.INDEFINITE, it, history
         alpha = rho / pq
         x.add_(p, alpha=alpha)
         r.sub_(q, alpha=alpha)
         rho_prev = rho
-        history.append(float(torch.linalg.vector_norm(r)))
-        if call_back(s.callback, x.unsqueeze(-1), True):
+        rr = dot(r, r).real.item()
+        history.append(math.sqrt(rr))
+        if callback is not None and call_back(callback, x.unsqueeze(-1), True):
             return x, KrylovStatus.CALLBACK, it + 1, history
     return x, KrylovStatus.MAX_ITER, s.maxiter, history
 

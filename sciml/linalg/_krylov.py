@@ -149,7 +149,10 @@ def finish(system: System, X: torch.Tensor, status, nit: int, history, *, throw:
            stacklevel: int = 4):
     """The :class:`KrylovResult` of a run, warned about (or raised with ``throw``) when it failed."""
     status = KrylovStatus(int(status))
-    residuals = torch.stack(history) if history else torch.zeros(0, X.shape[-1], dtype=X.real.dtype)
+    if isinstance(history, torch.Tensor):  # (nit + 1, k) already
+        residuals = history
+    else:
+        residuals = torch.stack(history) if history else torch.zeros(0, X.shape[-1], dtype=X.real.dtype)
     x = X.squeeze(-1) if system.vector else X
     if system.vector and residuals.dim() == 2:
         residuals = residuals.squeeze(-1)

@@ -159,6 +159,16 @@ def _sparse_mv(A: torch.Tensor):
     return lambda V: torch.mv(A, V) if V.dim() == 1 else A @ V
 
 
+def _csr(A: torch.Tensor) -> torch.Tensor:
+    """``A`` (sparse, any layout) as CSR with 32-bit indices where they fit: torch's CPU CSR product then
+    goes through MKL and runs at SciPy's speed (int64 indices take 1.4× as long on the 10⁴ Laplacian)."""
+    A = A if A.layout == torch.sparse_csr else A.to_sparse_csr()
+    if A.crow_indices().dtype == torch.int32 or max(A.shape) >= 2**31 or A.values().numel() >= 2**31:
+        return A
+    return torch.sparse_csr_tensor(A.crow_indices().to(torch.int32), A.col_indices().to(torch.int32), A.values(),
+                                   size=A.shape, check_invariants=False)
+
+
 def aslinearoperator(A, *, shape=None, dtype=None, device=None) -> LinearOperator:
     """``A`` as a :class:`LinearOperator`: a LinearOperator (as is), a dense or sparse tensor, a NumPy array,
     a SciPy sparse matrix, or a callable ``v -> A v`` (with ``shape=`` given).
@@ -200,7 +210,12 @@ def aslinearoperator(A, *, shape=None, dtype=None, device=None) -> LinearOperato
                  device=device or A.device)
         if A.dim() != 2:
             raise ValueError(f"A must be a 2-D sparse matrix, got shape {tuple(A.shape)}")
-        At = A.t().conj().to_sparse_csr() if A.layout == torch.sparse_csr else A.t().conj()
+        if A.layout in (torch.sparse_coo, torch.sparse_csr, torch.sparse_csc):
+            with warnings.catch_warnings():  # "CSR support is in beta", as above
+                warnings.simplefilter("ignore", UserWarning)
+                A, At = _csr(A), _csr(A.t().conj())
+        else:  # a blocked layout: left as torch gives it
+            At = A.t().conj()
         mv, rmv = _sparse_mv(A), _sparse_mv(At)
         return LinearOperator(tuple(A.shape), mv, rmv, mv, dtype=A.dtype, device=A.device)
     if callable(A) and not isinstance(A, torch.Tensor | np.ndarray):
