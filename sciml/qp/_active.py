@@ -23,6 +23,8 @@ import torch
 from sciml.qp import _residuals as R
 
 EPS_REG = 1e-13
+#: active-set updates the polish may make (:func:`_update`)
+PDAS_ROUNDS = 4
 
 
 def active_sets(d: R.Data, x, z, zl, zu):
@@ -61,11 +63,12 @@ class Factors:
         self.K, self.act = K, (act_g, act_l, act_u)
         n = K.shape[-1] - act_g.shape[-1]
         size = K.shape[-1]
-        scale = 1 + K.abs().amax((-2, -1), keepdim=True)
+        shift = reg * (1 + K.abs().amax((-2, -1))).unsqueeze(-1)
         sign = torch.ones(size, dtype=K.dtype, device=K.device)
         sign[n:] = -1
-        reg = reg * scale * torch.diag_embed(sign.expand(K.shape[0], size))
-        self.lu, self.piv, self.info = torch.linalg.lu_factor_ex(K + reg)
+        regularized = K.clone()
+        regularized.diagonal(dim1=-2, dim2=-1).add_(shift * sign)
+        self.lu, self.piv, self.info = torch.linalg.lu_factor_ex(regularized)
 
     def solve(self, rhs, adjoint=False, refine=4):
         K = self.K.mT if adjoint else self.K
@@ -88,30 +91,64 @@ def residual(d: R.Data, act, x, y, z):
     return torch.cat([fixed, R._mv(d.A, x) - d.b, torch.where(act_g, R._mv(d.G, x) - d.h, z)], -1)
 
 
-def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-10, refine=3):
-    """Newton correction of ``point`` on its active set, kept where it meets the tolerances better.
-
-    The correction solves ``K Δ = −F`` with ``K + reg·diag(±1)`` factorized and refined against ``K``: a
-    proximal step, so that on a degenerate active set (``K`` singular: non-unique multipliers) it moves the
-    point as little as it must. ``d`` may be the equilibrated problem, ``back`` mapping its points to those of
-    ``original``, where the test is made. Returns the point (of ``d``) and the mask of the elements that took it.
-    """
-    back = back or (lambda *pt: pt)
-    original = d if original is None else original
-    x, y, z, zl, zu = point
+def _correct(d: R.Data, act, point, reg, refine):
+    """The Newton correction of ``point`` on the active set ``act``: the candidate and the factorization."""
+    x, y, z, _, _ = point
     n, p = x.shape[-1], y.shape[-1]
-    act = active_sets(d, x, z, zl, zu)
     factors = Factors(kkt_matrix(d, *act), *act, reg=reg)
     step = factors.solve(-residual(d, act, x, y, z.where(act[0], 0.0)), refine=refine)
     px, py = x + step[..., :n], y + step[..., n:n + p]
     pz = (z + step[..., n + p:]).where(act[0], 0.0)
     pzl, pzu = bound_multipliers(d, px, py, pz, act[1], act[2])
-    new = (px, py, pz, pzl, pzu)
-    signs_ok = (R.amin(pz.where(act[0], 0.0), 0.0) >= 0) & (R.amin(pzl, 0.0) >= 0) & (R.amin(pzu, 0.0) >= 0)
-    before = R.tolerance_ratio(R.measure(original, *back(*point)), eps_abs, eps_rel)
-    after = R.tolerance_ratio(R.measure(original, *back(*new)), eps_abs, eps_rel)
-    use = signs_ok & (after <= before) & (factors.info == 0) & torch.isfinite(step).all(-1)
-    return tuple(torch.where(use.unsqueeze(-1), a, b) for a, b in zip(new, point, strict=True)), use
+    ok = (factors.info == 0) & torch.isfinite(step).all(-1)
+    return (px, py, pz, pzl, pzu), ok
+
+
+def _update(d: R.Data, new):
+    """The next active set of the primal–dual active-set method (Hintermüller, Ito & Kunisch): a row stays or
+    becomes active where ``multiplier + violation > 0``; a negative multiplier drops it, a violation adds it."""
+    x, _, z, zl, zu = new
+    act_g = d.mG & (z + R._mv(d.G, x) - d.h > 0)
+    act_l = d.ml & (zl + (d.lb - x) > 0)
+    act_u = d.mu & (zu + (x - d.ub) > 0) & ~act_l
+    return act_g, act_l, act_u
+
+
+def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-10, refine=3, rounds=PDAS_ROUNDS,
+           before=None):
+    """Newton correction of ``point`` on its active set, kept where it meets the tolerances better.
+
+    The correction solves ``K Δ = −F`` with ``K + reg·diag(±1)`` factorized and refined against ``K``: a
+    proximal step, so that on a degenerate active set (``K`` singular: non-unique multipliers) it moves the
+    point as little as it must. Where the candidate has a negative multiplier or violates an inactive row, the
+    active set is updated by the primal–dual active-set rule (:func:`_update`) and the correction repeated, up
+    to ``rounds`` times. ``d`` may be the equilibrated problem, ``back`` mapping its points to those of
+    ``original``, where the test is made; ``before`` is the tolerance ratio of ``point`` where known. Returns the
+    point (of ``d``) and the mask of the elements that took it.
+    """
+    back = back or (lambda *pt: pt)
+    original = d if original is None else original
+    x, _, z, zl, zu = point
+    act = active_sets(d, x, z, zl, zu)
+    if before is None:
+        before = R.tolerance_ratio(R.measure(original, *back(*point)), eps_abs, eps_rel)
+    out, used = point, torch.zeros_like(before, dtype=torch.bool)
+    for _ in range(rounds):
+        new, ok = _correct(d, act, point, reg, refine)
+        pz, pzl, pzu = new[2:]
+        signs_ok = (R.amin(pz, 0.0) >= 0) & (R.amin(pzl, 0.0) >= 0) & (R.amin(pzu, 0.0) >= 0)
+        after = R.tolerance_ratio(R.measure(original, *back(*new)), eps_abs, eps_rel)
+        take = signs_ok & (after <= before) & ok & ~used
+        out = tuple(torch.where(take.unsqueeze(-1), a, b) for a, b in zip(new, out, strict=True))
+        used = used | take
+        if bool(used.all()):
+            break
+        following = _update(d, new)
+        changed = torch.stack([(a != b).any(-1) for a, b in zip(following, act, strict=True)]).any(0)
+        if not bool((changed & ~used & ok).any()):
+            break
+        act = following
+    return out, used
 
 
 def input_gradients(d: R.Data, factors: Factors, x, y, z, gx, gy, gz):

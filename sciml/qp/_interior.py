@@ -31,9 +31,14 @@ from sciml.qp._scaling import unscale
 #: the proximal regularization: its start and its floor (relative to the scale of Q, and absolute for δ)
 REG_START, REG_MIN = 1e-9, 1e-11
 #: iterative refinement steps of each Newton solve
-REFINE = 2
+REFINE = 1
 #: fraction of the way to the boundary a step may go
 TAU = 0.995
+#: infeasibility certificates are looked for at every other iteration from this one on (no ray shows in the
+#: first steps, and one more step only sharpens a ray)
+CERT_FROM = 3
+#: the loop goes on with the elements still running once they are at most this fraction of the batch
+SHRINK = 0.5
 
 
 def _mv(M, v):
@@ -46,6 +51,13 @@ def _max_step(v, dv, mask):
     return R.amin(ratio, 1.0).clamp(max=1.0)
 
 
+def _shifted(P, diagonal):
+    """``P + diag(diagonal)`` (a copy)."""
+    out = P.clone()
+    out.diagonal(dim1=-2, dim2=-1).add_(diagonal)
+    return out
+
+
 class _System:
     """The regularized Newton matrix of one iteration, factorized once and solved with refinement."""
 
@@ -53,13 +65,13 @@ class _System:
         self.P = P  # the unregularized reduced matrix [[H, Aᵀ], [A, 0]]
         n = P.shape[-1] - p
         reg = torch.cat([rho.expand(P.shape[0], n), -delta.expand(P.shape[0], p)], -1)
-        self.lu, self.pivots, self.info = torch.linalg.lu_factor_ex(P + torch.diag_embed(reg))
+        self.lu, self.pivots, self.info = torch.linalg.lu_factor_ex(_shifted(P, reg))
         for _ in range(3):  # a zero pivot: more regularization for those elements only
-            bad = (self.info > 0) | ~torch.isfinite(self.lu).all(-1).all(-1)
+            bad = (self.info > 0) | ~torch.isfinite(self.lu.diagonal(dim1=-2, dim2=-1)).all(-1)
             if not bool(bad.any()):
                 break
             reg = torch.where(bad.unsqueeze(-1), reg * 1e4, reg)
-            lu, piv, info = torch.linalg.lu_factor_ex(P + torch.diag_embed(reg))
+            lu, piv, info = torch.linalg.lu_factor_ex(_shifted(P, reg))
             self.lu = torch.where(bad[:, None, None], lu, self.lu)
             self.pivots, self.info = torch.where(bad[:, None], piv, self.pivots), torch.where(bad, info, self.info)
 
@@ -89,8 +101,9 @@ class _Newton:
         gz, gl, gu = (-rc + z * ri) / s * fg, (-rcl + zl * rl) / sl * fl, (-rcu + zu * ru) / su * fu
         sol = self.system.solve(torch.cat([-rd - _mv(G.mT, gz) + gl - gu, -rp], -1))
         dx, dy = sol[..., :n], sol[..., n:]
-        ds, dsl, dsu = (-ri - _mv(G, dx)) * fg, (-rl + dx) * fl, (-ru - dx) * fu
-        dz, dzl, dzu = Wg * _mv(G, dx) + gz, -Wl * dx + gl, Wu * dx + gu
+        Gdx = _mv(G, dx)
+        ds, dsl, dsu = (-ri - Gdx) * fg, (-rl + dx) * fl, (-ru - dx) * fu
+        dz, dzl, dzu = Wg * Gdx + gz, -Wl * dx + gl, Wu * dx + gu
         return dx, dy, ds, dsl, dsu, dz, dzl, dzu
 
     def step(self, d):
@@ -101,16 +114,17 @@ class _Newton:
         return _max_step(self._values, torch.cat(d[2:], -1), self._mask)
 
 
-def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, factors=None, state=None):
+def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, factors=None, state=None,
+                   first=0):
     """Solve a flat batch of QPs; ``data`` is a :class:`sciml.qp._residuals.Data` with batch dimension first.
 
     ``original`` and the equilibration ``factors`` (:func:`sciml.qp._scaling.equilibrate`) let the loop run on
     equilibrated data while every test is made on the original problem. Returns ``(x, y, z, zl, zu, status,
     nit, certificates)`` in the variables of ``data``, where ``status`` holds the codes of
     :class:`sciml.qp._residuals.Code` per element and ``certificates`` the rays of infeasible elements (in the
-    variables of ``original``). Once at most a quarter of a batch is still running, the loop goes on with
-    those elements alone (``state`` carries their iterate), so that a few slow problems do not cost the whole
-    batch their iterations.
+    variables of ``original``). Once at most half of a batch (:data:`SHRINK`) is still running, the loop goes
+    on with those elements alone (``state`` carries their iterate, ``first`` the iterations already made), so
+    that a few slow problems do not cost the whole batch their iterations.
     """
     original = data if original is None else original
 
@@ -139,17 +153,18 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         done = R.converged(meas, eps_abs, eps_rel) & running
         status = torch.where(done, R.Code.SOLVED, status)
         best = R.keep_best(best, meas, (x, y, z, zl, zu), running)
-        cert.check(original, *point, running & ~done, status)
+        if (it + first >= CERT_FROM and (it + first) % 2 == 1) or it == max_iter:
+            cert.check(original, *point, running & ~done, status)
         bad = ~torch.isfinite(torch.cat([x, y, z, zl, zu], -1)).all(-1) & (status == R.Code.RUNNING)
         status = torch.where(bad, R.Code.NUMERICAL, status)
         running = status == R.Code.RUNNING
         if not bool(running.any()) or it == max_iter:
             break
-        if B >= 16 and int(running.sum()) <= B // 4:  # go on with the few still running
+        if B >= 16 and int(running.sum()) <= SHRINK * B:  # go on with the few still running
             idx = torch.nonzero(running).squeeze(-1)
             sub = interior_point(
                 R.Data(*(t[idx] for t in data)), eps_abs=eps_abs, eps_rel=eps_rel, max_iter=max_iter - it,
-                original=R.Data(*(t[idx] for t in original)),
+                original=R.Data(*(t[idx] for t in original)), first=first + it,
                 factors=None if factors is None else tuple(f[idx] for f in factors),
                 state=tuple(t[idx] for t in (x, y, z, zl, zu, s, sl, su, rho, delta)))
             point = R.pick_best(best, (x, y, z, zl, zu), status)
@@ -193,9 +208,13 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
 def _reduced(d, Wg, Wl, Wu):
     """The reduced Newton matrix ``[[Q + GᵀW G + W_l + W_u, Aᵀ], [A, 0]]`` (unregularized)."""
     Q, A, G = d.Q, d.A, d.G
-    B, p = Q.shape[0], A.shape[-2]
-    H = Q + G.mT @ (Wg.unsqueeze(-1) * G) + torch.diag_embed(Wl * d.ml.to(Q.dtype) + Wu * d.mu.to(Q.dtype))
-    return torch.cat([torch.cat([H, A.mT], -1), torch.cat([A, Q.new_zeros(B, p, p)], -1)], -2)
+    B, n, p = Q.shape[0], Q.shape[-1], A.shape[-2]
+    P = Q.new_zeros(B, n + p, n + p)
+    H = P[:, :n, :n]
+    H.copy_(torch.baddbmm(Q, G.mT, Wg.unsqueeze(-1) * G))
+    H.diagonal(dim1=-2, dim2=-1).add_(Wl * d.ml.to(Q.dtype) + Wu * d.mu.to(Q.dtype))
+    P[:, :n, n:], P[:, n:, :n] = A.mT, A
+    return P
 
 
 def _start(data, warm):
