@@ -163,3 +163,13 @@ def test_bad_input_errors():
         verify(f, "1", [])
     with pytest.raises(ValueError, match="must map 2 tensors"):
         verify(lambda x, y: torch.stack([x, y]), "x + y", XY)
+
+
+def test_a_reference_with_an_infinite_factor_in_a_piecewise_is_evaluated_not_raised():
+    # SymPy's derivative of log(Piecewise((0, ...), ...)) holds zoo inside a product; lambdify's printer used to
+    # raise "Invalid NaN comparison" sorting it (found by the 10^4 corpus)
+    e = "log(Piecewise((0, y > 0), (atan(x), True)))"
+    report = verify(to_torch(e, ["x", "y"]), e, ["x", "y"])
+    assert report.passed and report.n_points > 10  # the points with y <= 0, where the value is log(atan(x))
+    e = "log(Piecewise((0, y > -3), (atan(x), True)))"  # log(0) on the whole square: nothing to compare
+    assert verify(to_torch(e, ["x", "y"]), e, ["x", "y"]).status == Status.NOTHING_CHECKED

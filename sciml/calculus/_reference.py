@@ -9,8 +9,8 @@ import numpy as np
 import sympy
 
 _KINK_RTOL = 1e-12
-_HEAVISIDE, _MAX, _MIN = (sympy.Function(n) for n in ("heaviside_ref", "max_ref", "min_ref"))
-_NUMPY = {"heaviside_ref": lambda a: np.heaviside(a, 0.5),
+_HEAVISIDE, _MAX, _MIN, _NAN = (sympy.Function(n) for n in ("heaviside_ref", "max_ref", "min_ref", "nan_ref"))
+_NUMPY = {"heaviside_ref": lambda a: np.heaviside(a, 0.5), "nan_ref": lambda: np.nan,
           "max_ref": lambda *a: np.maximum.reduce(np.broadcast_arrays(*a)),
           "min_ref": lambda *a: np.minimum.reduce(np.broadcast_arrays(*a))}
 
@@ -67,7 +67,9 @@ def kink_sets(expr) -> list[tuple[str, tuple]]:
 
 
 def _numpy_ready(e):
-    e = e.xreplace({sympy.zoo: sympy.nan}).replace(sympy.Heaviside, lambda u, *h: _HEAVISIDE(u))
+    # zoo (and nan) as a call, not a number: SymPy's printer sorts factors by comparing them, and a nan
+    # factor makes that comparison raise "Invalid NaN comparison"
+    e = e.xreplace({sympy.zoo: _NAN(), sympy.nan: _NAN()}).replace(sympy.Heaviside, lambda u, *h: _HEAVISIDE(u))
     return e.replace(sympy.Max, lambda *a: _MAX(*a)).replace(sympy.Min, lambda *a: _MIN(*a))
 
 
