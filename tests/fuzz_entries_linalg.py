@@ -40,6 +40,7 @@ ENTRY_POINTS = {
     "linalg.bicgstab": lambda a, b: linalg.bicgstab(a, b),
     "linalg.eigsh": lambda a, b: linalg.eigsh(a, b),
     "linalg.lobpcg": lambda a, b: linalg.lobpcg(a, b),
+    "linalg.lobpcg(B)": lambda a, b: linalg.lobpcg(_EYE, 1, a, tol=b),
 }
 
 WARNINGS = (IllConditionedWarning, KrylovWarning)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 import torch
@@ -283,6 +284,44 @@ def test_lobpcg_smallest_of_the_laplacian_matches_scipy(generator):
     np.testing.assert_allclose(ref, exact, rtol=1e-8)
     largest = linalg.lobpcg(L, 3, largest=True, tol=1e-8, maxiter=500, generator=generator)
     np.testing.assert_allclose(largest.eigenvalues.numpy(), np.sort(8 - exact[:3]), rtol=1e-8)
+
+
+@pytest.mark.parametrize("largest", [False, True])
+def test_lobpcg_generalized_matches_scipy_eigh_and_lobpcg(largest, generator):
+    """A x = λ B x with the 2-D Laplacian and a finite-element mass matrix (SPD, not diagonal), against the dense
+    scipy.linalg.eigh(A, B) and scipy.sparse.linalg.lobpcg(A, X, B); the eigenvectors B-orthonormal."""
+    m = 12
+    A = _laplacian(m)
+    mass = sp.diags([np.ones(m - 1), 4 * np.ones(m), np.ones(m - 1)], [-1, 0, 1]) / 6
+    B = sp.kron(mass, mass).tocsr() * 36 + sp.diags(np.linspace(0.5, 1.5, m * m))
+    X0 = torch.randn(m * m, 4, generator=generator, dtype=F64)
+    res = linalg.lobpcg(A, X0, B, tol=1e-8, maxiter=500, largest=largest)
+    exact = scipy.linalg.eigh(A.toarray(), B.toarray(), eigvals_only=True)
+    exact = exact[-4:] if largest else exact[:4]
+    ref = np.sort(sla.lobpcg(A, X0.numpy(), B, largest=largest, tol=1e-8, maxiter=500)[0])
+    assert res.success
+    np.testing.assert_allclose(res.eigenvalues.numpy(), exact, rtol=1e-9)
+    np.testing.assert_allclose(ref, exact, rtol=1e-7)
+    X = res.eigenvectors.numpy()
+    np.testing.assert_allclose(X.T @ (B @ X), np.eye(4), atol=1e-10)
+    np.testing.assert_allclose(A @ X, (B @ X) * res.eigenvalues.numpy(), atol=1e-7)
+
+
+def test_lobpcg_generalized_complex_and_bad_b(generator):
+    n = 40
+    H = torch.complex(torch.randn(n, n, generator=generator, dtype=F64), torch.randn(n, n, generator=generator,
+                                                                                      dtype=F64))
+    A = H + H.mH
+    G = torch.complex(torch.randn(n, n, generator=generator, dtype=F64), torch.randn(n, n, generator=generator,
+                                                                                      dtype=F64))
+    B = G @ G.mH / n + torch.eye(n, dtype=F64)
+    res = linalg.lobpcg(A, 3, B, tol=1e-9, maxiter=500, generator=generator)
+    exact = scipy.linalg.eigh(A.numpy(), B.numpy(), eigvals_only=True)[:3]
+    np.testing.assert_allclose(res.eigenvalues.numpy(), exact, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ValueError, match=r"B must be symmetric .* positive definite"):
+        linalg.lobpcg(A, 3, -B, generator=generator)
+    with pytest.raises(ValueError, match="B must have the shape of A"):
+        linalg.lobpcg(A, 3, torch.eye(n + 1, dtype=F64), generator=generator)
 
 
 @pytest.mark.slow

@@ -76,6 +76,21 @@ def _result(theta, X, status, nit, nmatvec, history, throw):
     return conclude(result, throw=throw, category=KrylovWarning, stacklevel=4)
 
 
+def _ritz(T: torch.Tensor, G: torch.Tensor | None, sign: float):
+    r"""Rayleigh–Ritz: eigenpairs of :math:`\pm T z = \theta G z` (:math:`G = I` when None), ascending, with
+    :math:`Z^{\mathsf H} G Z = I`; :math:`G = L L^{\mathsf H}` turns it into the standard problem
+    :math:`L^{-1} T L^{-\mathsf H}`."""
+    if G is None:
+        return torch.linalg.eigh(sign * (T + T.mH) / 2)
+    L, info = torch.linalg.cholesky_ex((G + G.mH) / 2)
+    if int(info):
+        raise ValueError("B must be symmetric (Hermitian) positive definite, but XᴴBX on the search space is "
+                         "not; check B, or pass B=None for the standard problem")
+    Y = torch.linalg.solve_triangular(L, sign * (T + T.mH) / 2, upper=False)
+    theta, W = torch.linalg.eigh(torch.linalg.solve_triangular(L, Y.mH, upper=False))
+    return theta, torch.linalg.solve_triangular(L.mH, W, upper=True)
+
+
 def _orthogonalize(w: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """``w`` with its components along the orthonormal columns of ``V`` removed (two passes: CGS2)."""
     for _ in range(2):
@@ -202,17 +217,20 @@ def eigsh(A, k: int = 6, *, which: str = "LM", v0=None, ncv: int | None = None, 
     return _result(theta[idx], X, status, nit, nmatvec, history, throw)
 
 
-def lobpcg(A, X, *, M=None, tol: float | None = None, maxiter: int = 1000, largest: bool = False,
+def lobpcg(A, X, B=None, *, M=None, tol: float | None = None, maxiter: int = 1000, largest: bool = False,
            generator: torch.Generator | None = None, throw: bool = False) -> EigshResult:
-    r"""The ``k`` smallest (or largest) eigenpairs of a symmetric (Hermitian) operator by LOBPCG.
+    r"""The ``k`` smallest (or largest) eigenpairs of a symmetric (Hermitian) operator by LOBPCG, or of the
+    generalized problem :math:`A x = \lambda B x` with :math:`B` positive definite.
 
-    .. math:: [\Theta, C] = \operatorname{RR}\big(A, \operatorname{span}\{X_j, M R_j, P_j\}\big), \qquad
-              R_j = A X_j - X_j \Theta_j,
+    .. math:: [\Theta, C] = \operatorname{RR}\big(A, B, \operatorname{span}\{X_j, M R_j, P_j\}\big), \qquad
+              R_j = A X_j - B X_j \Theta_j,
 
     the Rayleigh–Ritz step on the current block, its preconditioned residuals and the previous update,
     until every :math:`\|r_i\|_2 \le \text{tol}` (SciPy's absolute residual test). Converged columns stop
-    adding residual directions (soft locking). The block is orthonormalized by QR (no Gram-matrix Cholesky
-    to fail).
+    adding residual directions (soft locking). The search directions are orthonormalized by QR; with ``B`` the
+    Rayleigh–Ritz step solves :math:`S^{\mathsf H} A S\, z = \theta\, S^{\mathsf H} B S\, z` through the
+    Cholesky factor of :math:`S^{\mathsf H} B S`, so the eigenvectors come back :math:`B`-orthonormal
+    (:math:`X^{\mathsf H} B X = I`).
 
     Parameters
     ----------
@@ -220,6 +238,9 @@ def lobpcg(A, X, *, M=None, tol: float | None = None, maxiter: int = 1000, large
         Symmetric (Hermitian).
     X : (n, k) tensor-like or int
         The starting block (:math:`3k \le n` recommended), or ``k`` for a random one from ``generator``.
+    B : (n, n) tensor-like, sparse tensor, scipy.sparse matrix or LinearOperator, optional
+        Symmetric (Hermitian) positive definite: the generalized problem :math:`A x = \lambda B x` (default
+        :math:`B = I`). One that is not positive definite on the search space is refused.
     M : tensor-like or LinearOperator, optional
         Symmetric positive definite preconditioner approximating :math:`A^{-1}`.
     tol : float, optional
@@ -245,12 +266,21 @@ def lobpcg(A, X, *, M=None, tol: float | None = None, maxiter: int = 1000, large
        conjugate gradient method", *SIAM J. Sci. Comput.* 23(2), 517–541, 2001.
     .. [2] ``scipy.sparse.linalg.lobpcg``, whose arguments these are.
 
+    Raises
+    ------
+    ValueError
+        Shapes that do not match; ``B`` not positive definite.
+
     Examples
     --------
     >>> A = torch.diag(torch.arange(1.0, 21.0, dtype=torch.float64))
     >>> res = lobpcg(A, 2, tol=1e-9, generator=torch.Generator().manual_seed(0))
     >>> res.success, torch.round(res.eigenvalues, decimals=8).tolist()
     (True, [1.0, 2.0])
+    >>> B = torch.diag(torch.full((20,), 2.0, dtype=torch.float64))   # A x = λ B x: λ = i / 2
+    >>> res = lobpcg(A, 2, B, tol=1e-9, generator=torch.Generator().manual_seed(0))
+    >>> torch.round(res.eigenvalues, decimals=8).tolist()
+    [0.5, 1.0]
     """
     op = as_operator(A)
     n = op.shape[0]
@@ -267,16 +297,22 @@ def lobpcg(A, X, *, M=None, tol: float | None = None, maxiter: int = 1000, large
     tol = (torch.finfo(op.dtype).eps ** 0.5 * n) if tol is None else check_real(tol, "tol", low=0.0, low_open=True)
     if M is not None:
         M = as_operator(M, "M")
+    if B is not None:
+        B = as_operator(B, "B", dtype=op.dtype)
+        if B.shape != op.shape:
+            raise ValueError(f"B must have the shape of A {op.shape}, got {B.shape}")
     X = torch.linalg.qr(X).Q
     AX = op.matmat(X)
+    BX = None if B is None else B.matmat(X)
     nmatvec = k
     sign = -1.0 if largest else 1.0
-    theta, C = torch.linalg.eigh(sign * (X.mH @ AX))
+    theta, C = _ritz(X.mH @ AX, None if B is None else X.mH @ BX, sign)
     X, AX, theta = X @ C, AX @ C, sign * theta
+    BX = None if B is None else BX @ C
     P, history = None, []
     status, nit = KrylovStatus.MAX_ITER, maxiter
     for it in range(maxiter + 1):
-        R = AX - X * theta
+        R = AX - (X if B is None else BX) * theta
         res = torch.linalg.vector_norm(R, dim=0)
         history.append(res)
         if not bool(torch.isfinite(res).all()):
@@ -291,16 +327,17 @@ def lobpcg(A, X, *, M=None, tol: float | None = None, maxiter: int = 1000, large
         Wd = R[:, active]
         Wd = Wd if M is None else M.matmat(Wd)
         S = Wd if P is None else torch.cat([Wd, P], -1)
-        S = _orthogonalize(S, X)
+        S = _orthogonalize(S, X if B is None else torch.linalg.qr(X).Q)  # with B, X is B- not 2-orthonormal
         Q, Rq = torch.linalg.qr(S)
         keepcols = Rq.diagonal().abs() > 1e3 * torch.finfo(op.dtype).eps * Rq.diagonal().abs().max()
         Q = Q[:, keepcols]
         AQ = op.matmat(Q)
         nmatvec += Q.shape[1]
         basis, Abasis = torch.cat([X, Q], -1), torch.cat([AX, AQ], -1)
-        T = basis.mH @ Abasis
-        theta_all, Z = torch.linalg.eigh(sign * (T + T.mH) / 2)
+        Bbasis = None if B is None else torch.cat([BX, B.matmat(Q)], -1)
+        theta_all, Z = _ritz(basis.mH @ Abasis, None if B is None else basis.mH @ Bbasis, sign)
         Z = Z[:, :k]
         X, AX, theta = basis @ Z, Abasis @ Z, sign * theta_all[:k]
+        BX = None if B is None else Bbasis @ Z
         P = Q @ Z[k:]
     return _result(theta, X, status, nit, nmatvec, history, throw)
