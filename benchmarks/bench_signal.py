@@ -106,24 +106,71 @@ def spectral_cases():
                     {"scipy": lambda: scipy.signal.lfilter(b, a, long_np)}))
     out.append(Case(f"hilbert batch {BATCH[0]}x{BATCH[1]}", lambda: signal.hilbert(batch_t),
                     {"scipy": lambda: scipy.signal.hilbert(batch_np)}))
-    return out
+    return out + floor_cases(batch_np, zb_np, sos)
+
+
+def _segments(x: np.ndarray, nperseg: int) -> np.ndarray:
+    """The windowed half-overlapping segments of the rows of ``x``, contiguous (what the FFT reads)."""
+    view = np.lib.stride_tricks.sliding_window_view(x, nperseg, axis=-1)[..., ::nperseg - nperseg // 2, :]
+    return np.ascontiguousarray(view * scipy.signal.get_window("hann", nperseg))
+
+
+def floor_cases(batch_np, zb_np, sos):
+    """The batch cells' arithmetic floor: their FFTs (or recursions) alone, on data laid out in advance, by the
+    same pocketfft (or C loop) SciPy calls, with torch's thread count; the peer is SciPy's whole function. The
+    ratio is the best any implementation doing that arithmetic on these threads could reach."""
+    workers = torch.get_num_threads()
+    segs = {n: _segments(batch_np, n) for n in (256, 255)}
+    stft_segs = _segments(np.pad(batch_np, [(0, 0), (128, 128 + 128)]), 256)
+    frames = np.ascontiguousarray(np.swapaxes(zb_np, -1, -2))
+    ext = np.pad(batch_np, [(0, 0), (51, 51)])
+    label = f"batch {BATCH[0]}x{BATCH[1]}"
+    return [
+        *(Case(f"welch {label} nperseg={n}", lambda n=n: scipy.fft.rfft(segs[n], axis=-1, workers=workers),
+               {"scipy (floor)": lambda n=n: scipy.signal.welch(batch_np, nperseg=n)}) for n in (256, 255)),
+        Case(f"stft {label}", lambda: scipy.fft.rfft(stft_segs, axis=-1, workers=workers),
+             {"scipy (floor)": lambda: scipy.signal.stft(batch_np, nperseg=256)}),
+        Case(f"istft {label}", lambda: scipy.fft.irfft(frames, n=256, axis=-1, workers=workers),
+             {"scipy (floor)": lambda: scipy.signal.istft(zb_np, nperseg=256)}),
+        Case(f"hilbert {label}", lambda: scipy.fft.irfft(scipy.fft.rfft(batch_np, axis=-1, workers=workers),
+                                                         axis=-1, workers=workers),
+             {"scipy (floor)": lambda: scipy.signal.hilbert(batch_np)}),
+        Case(f"sosfiltfilt {label} order 8", lambda: scipy.signal.sosfilt(sos, scipy.signal.sosfilt(sos, ext)),
+             {"scipy (floor)": lambda: scipy.signal.sosfiltfilt(sos, batch_np)}),
+    ]
 
 
 def summary(rows) -> str:
-    """Issue 17's speed targets, from the measured ratios (sciml time / SciPy time)."""
+    """Issue 17's speed targets, from the measured ratios (sciml time / SciPy time), and the floors of the
+    batch cells (the FFTs or recursions alone / SciPy time)."""
     grid = [(c, r) for c, p, _, _, r in rows if p == "scipy"]
     if not grid:
         return ""
+    floors = {c: r for c, p, _, _, r in rows if p == "scipy (floor)"}
+    threads = torch.get_num_threads()
     slower = [(c, r) for c, r in grid if r > 1.0]
     lines = [f"[{'met' if not slower else 'NOT met'}] never slower than SciPy in any cell of the grid "
-             f"({len(grid)} cells): " + ("all at most 1×" if not slower else
-                                         "; ".join(f"{c}: {r:.2f}×" for c, r in slower))]
+             f"({len(grid)} cells; sciml on {threads} thread(s), SciPy's signal functions single-threaded): "
+             + ("all at most 1×" if not slower else "; ".join(f"{c}: {r:.2f}×" for c, r in slower))]
     short = [(c, r) for c, r in grid if c.startswith("welch N=") and ("nperseg=64 " in c or "nperseg=25" in c)]
     batch = [(c, r) for c, r in grid if "batch" in c]
     for what, cells in (("long signals with short segments", short), ("batches", batch)):
-        worst = max(r for _, r in cells) if cells else float("nan")
-        lines.append(f"[{'met' if worst <= 0.2 else 'NOT met'}] ≥ 5× faster on {what}: the slowest of "
-                     f"{len(cells)} cells is {1 / worst:.1f}× faster")
+        worst = max(cells, key=lambda cr: cr[1]) if cells else ("-", float("nan"))
+        lines.append(f"[{'met' if worst[1] <= 0.2 else 'NOT met'}] ≥ 5× faster on {what}: the slowest of "
+                     f"{len(cells)} cells ({worst[0]}) is {1 / worst[1]:.1f}× faster")
+    if floors:
+        out_of_reach = {c: r for c, r in floors.items() if r > 0.2}
+        lines.append(f"  floors of the batch cells (their FFTs, or the two filter passes, alone — the pocketfft or C "
+                     f"loop SciPy itself calls — on {threads} thread(s), / SciPy's whole time): "
+                     + ", ".join(f"{c.replace(f' batch {BATCH[0]}x{BATCH[1]}', '')} {r:.2f}×"
+                                 for c, r in floors.items()))
+        if out_of_reach:
+            lines.append(f"  {len(out_of_reach)} of {len(floors)} batch cells cannot be 5× faster on {threads} "
+                         "thread(s) by any implementation doing that arithmetic: SciPy's batch path is already "
+                         "vectorised (no Python loop over segments to remove, unlike its long-signal cells); sciml "
+                         "removes the copies, complex conversions and page faults around the transforms. More "
+                         "threads: benchmarks/run.py signal --threads N (pocketfft takes torch's thread count; "
+                         "SciPy's signal functions stay single-threaded)")
     if SMALL:
         lines.append("  (SCIML_BENCH_SIGNAL_SMALL=1: smoke sizes; the targets are not meaningful)")
     return "\n".join(lines)
