@@ -165,8 +165,30 @@ def _inputs(Q, c, A, b, dtype, device):
     return (Q.expand(*batch, n, n), c.expand(*batch, n), A.expand(*batch, m, n), b.expand(*batch, m), batch)
 
 
+#: the cheap test of :func:`_well_posed` accepts λ_min(Q) and σ_min(A)² above this fraction of ‖Q‖_F, ‖A‖_F²
+MARGIN = 1e-8
+
+
+def _surely_well_posed(Q, A):
+    """Mask of problems that two Cholesky factorizations prove well-posed with a wide margin: λ_min(Q) >
+    MARGIN·‖Q‖_F bounds λ_min(ZᵀQZ) from below, λ_min(AAᵀ) > MARGIN·‖A‖_F² bounds σ_min(A) (rounding in the
+    factorizations is far below the margin); False means "look closer" (:func:`_well_posed`)."""
+    n, m = Q.shape[-1], A.shape[-2]
+    shift = MARGIN * Q.square().sum((-2, -1)).sqrt().clamp(min=torch.finfo(Q.dtype).tiny)
+    ok = torch.linalg.cholesky_ex(Q - shift[..., None, None] * torch.eye(n, dtype=Q.dtype, device=Q.device)).info == 0
+    if m:
+        shift = MARGIN * A.square().sum((-2, -1)).clamp(min=torch.finfo(Q.dtype).tiny)
+        gram = A @ A.mT - shift[..., None, None] * torch.eye(m, dtype=Q.dtype, device=Q.device)
+        ok &= (torch.linalg.cholesky_ex(gram).info == 0) & (m <= n)
+    return ok
+
+
 def _well_posed(Q, A, rtol):
     """Mask of problems with A of full row rank and Zᵀ Q Z positive definite (detached)."""
+    if rtol <= MARGIN:  # the cheap proof is a proof for this rtol
+        fast = _surely_well_posed(Q, A)
+        if bool(fast.all()):
+            return fast
     n, m = Q.shape[-1], A.shape[-2]
     if m > n:
         return torch.zeros(Q.shape[:-2], dtype=torch.bool, device=Q.device)
@@ -271,12 +293,13 @@ def solve_equality(Q, c, A=None, b=None, *, rtol=None, dtype=None, device=None, 
     with torch.no_grad():
         ok = _well_posed(Q.detach(), A.detach(), rtol)
     K = torch.cat([torch.cat([Q, A.mT], -1), torch.cat([A, Q.new_zeros(*batch, m, m)], -1)], -2)
-    eye = torch.eye(n + m, dtype=Q.dtype, device=Q.device)
-    K = torch.where(ok[..., None, None], K, eye)  # keep singular systems out of the LU (and its backward)
+    all_ok = bool(ok.all())
+    if not all_ok:  # keep singular systems out of the LU (and its backward)
+        K = torch.where(ok[..., None, None], K, torch.eye(n + m, dtype=Q.dtype, device=Q.device))
     sol = torch.linalg.solve_ex(K, torch.cat([-c, b], -1).unsqueeze(-1))[0].squeeze(-1)
     x, lam = sol[..., :n], sol[..., n:]
     status = torch.zeros(batch, dtype=torch.long, device=Q.device)
-    if not bool(ok.all()):
+    if not all_ok:
         size = math.prod(batch)
         flat = [t.detach().reshape(size, *t.shape[len(batch):]) for t in (Q, c, A, b)]
         x_fix, lam_fix = x.detach().reshape(size, n).clone(), lam.detach().reshape(size, m).clone()
