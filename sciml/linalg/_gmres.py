@@ -9,6 +9,8 @@ and the true residual decides. The inner tolerance adapts as SciPy's does, so it
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from sciml._validation import check_int
@@ -16,16 +18,22 @@ from sciml.linalg._cg import len_of
 from sciml.linalg._krylov import KrylovStatus, by_columns, call_back, prepare
 
 
-def _givens(f: torch.Tensor, g: torch.Tensor):
-    """(c, s, r) with [[c, s], [-conj(s), c]] [f, g] = [r, 0] and real c (LAPACK's ``lartg``)."""
+def _sign(z):
+    """z / |z| for a Python number (0 for 0), as ``torch.sgn``."""
+    a = abs(z)
+    return z / a if a else z * 0
+
+
+def _givens(f, g):
+    """(c, s, r) with [[c, s], [-conj(s), c]] [f, g] = [r, 0] and real c (LAPACK's ``lartg``), on Python
+    numbers (float or complex): the 2×2 work of every Arnoldi step costs no tensor call."""
     if g == 0:
-        return torch.ones((), dtype=f.real.dtype), torch.zeros_like(g), f
+        return 1.0, g * 0, f
     if f == 0:
-        return torch.zeros((), dtype=f.real.dtype), torch.sgn(g).conj(), g.abs().to(g.dtype)
-    fa, d = f.abs(), torch.sqrt(f.abs() ** 2 + g.abs() ** 2)
-    c = fa / d
-    s = torch.sgn(f) * g.conj() / d
-    return c, s, torch.sgn(f) * d
+        return 0.0, _sign(g).conjugate(), abs(g) + 0 * g
+    fa = abs(f)
+    d = math.sqrt(fa**2 + abs(g) ** 2)
+    return fa / d, _sign(f) * g.conjugate() / d, _sign(f) * d
 
 
 def gmres(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, restart: int | None = None,
@@ -100,54 +108,56 @@ def _column(s, x, b, atol, restart):  # SciPy's recurrence, kept in one piece to
     ptol = float(torch.linalg.vector_norm(psolve(b))) * min(ptol_max_factor, atol / bnrm2)
     n = b.shape[0]
     inner = 0
+    V = torch.empty(restart + 1, n, dtype=b.dtype, device=b.device)
+    rows = V.unbind(0)  # views made once
     for _ in range(s.maxiter):
-        V = torch.empty(restart + 1, n, dtype=b.dtype, device=b.device)
-        H = torch.zeros(restart, restart + 1, dtype=b.dtype, device=b.device)
-        cs = torch.zeros(restart, dtype=b.real.dtype)
-        sn = torch.zeros(restart, dtype=b.dtype)
+        # H[col] is column col of the Hessenberg matrix, rotated; Python numbers, as SciPy's numpy scalars
+        H = [[0.0] * (restart + 1) for _ in range(restart)]
+        cs, sn, S = [0.0] * restart, [0.0] * restart, [0.0] * (restart + 1)
         z = psolve(r)
-        beta = torch.linalg.vector_norm(z)
-        V[0] = z / beta
-        S = torch.zeros(restart + 1, dtype=b.dtype)
+        beta = float(torch.linalg.vector_norm(z))
+        torch.div(z, beta, out=rows[0])
         S[0] = beta
         breakdown = False
         presid = 0.0
         for col in range(restart):
-            w = psolve(matvec(V[col]))
-            h0 = torch.linalg.vector_norm(w)
+            w = psolve(matvec(rows[col]))
+            if w.untyped_storage().data_ptr() == V.untyped_storage().data_ptr():
+                w = w.clone()  # an operator that hands back (a view of) its input: w is updated in place below
+            h0 = float(torch.linalg.vector_norm(w))
+            h = H[col]
             for k in range(col + 1):  # modified Gram-Schmidt
-                h = torch.vdot(V[k], w)
-                H[col, k] = h
-                w = w - h * V[k]
-            h1 = torch.linalg.vector_norm(w)
-            H[col, col + 1] = h1
+                h[k] = torch.vdot(rows[k], w).item()
+                w.sub_(rows[k], alpha=h[k])
+            h1 = float(torch.linalg.vector_norm(w))
+            h[col + 1] = h1
             if h1 <= eps * h0:
-                H[col, col + 1] = 0
-                V[col + 1] = w
+                h[col + 1] = 0.0
+                rows[col + 1].copy_(w)
                 breakdown = True
             else:
-                V[col + 1] = w / h1
+                torch.div(w, h1, out=rows[col + 1])
             for k in range(col):
-                n0, n1 = H[col, k].clone(), H[col, k + 1].clone()
-                H[col, k] = cs[k] * n0 + sn[k] * n1
-                H[col, k + 1] = -sn[k].conj() * n0 + cs[k] * n1
-            c, sg, mag = _givens(H[col, col], H[col, col + 1])
+                n0, n1 = h[k], h[k + 1]
+                h[k], h[k + 1] = cs[k] * n0 + sn[k] * n1, -sn[k].conjugate() * n0 + cs[k] * n1
+            c, sg, mag = _givens(h[col], h[col + 1])
             cs[col], sn[col] = c, sg
-            H[col, col], H[col, col + 1] = mag, 0
-            tmp = -sg.conj() * S[col]
+            h[col], h[col + 1] = mag, 0.0
+            tmp = -sg.conjugate() * S[col]
             S[col], S[col + 1] = c * S[col], tmp
-            presid = float(tmp.abs())
+            presid = abs(tmp)
             hist.append(presid)
             inner += 1
-            if not torch.isfinite(tmp):
+            if not math.isfinite(presid):
                 return x, KrylovStatus.NONFINITE, inner, hist
             if presid <= ptol or breakdown:
                 break
-        if H[col, col] == 0:
-            S[col] = 0
-        R = H[: col + 1, : col + 1].T.clone()  # upper triangular; a zero pivot goes with S[col] = 0 (y = 0)
-        R.diagonal()[R.diagonal() == 0] = 1
-        y = torch.linalg.solve_triangular(R, S[: col + 1].unsqueeze(-1), upper=True).squeeze(-1)
+        if H[col][col] == 0:
+            S[col] = 0.0
+        R = torch.tensor([h[: col + 1] for h in H[: col + 1]], dtype=b.dtype, device=b.device).T
+        R.diagonal()[R.diagonal() == 0] = 1  # upper triangular; a zero pivot goes with S[col] = 0 (y = 0)
+        rhs = torch.tensor(S[: col + 1], dtype=b.dtype, device=b.device).unsqueeze(-1)
+        y = torch.linalg.solve_triangular(R, rhs, upper=True).squeeze(-1)
         x = x + y @ V[: col + 1]
         r = b - matvec(x)
         rnorm = float(torch.linalg.vector_norm(r))
