@@ -78,6 +78,7 @@ def _column(s, x, b, rtol, shift):  # SciPy's recurrence, kept in one piece to c
     matvec = s.A.matvec
     psolve = (lambda v: v) if s.M is None else s.M.matvec
     eps = torch.finfo(b.dtype).eps
+    dot = torch.dot if not b.is_complex() else lambda u, v: torch.vdot(u, v).real
     r1 = b - matvec(x) if bool(x.any()) else b.clone()
     y = psolve(r1)
     beta1 = float(torch.vdot(r1, y).real)
@@ -97,18 +98,20 @@ def _column(s, x, b, rtol, shift):  # SciPy's recurrence, kept in one piece to c
     status = KrylovStatus.MAX_ITER
     while itn < s.maxiter:
         itn += 1
-        v = y / beta
+        v = torch.div(y, beta)
         y = matvec(v)
+        if y.untyped_storage().data_ptr() == v.untyped_storage().data_ptr():
+            y = y.clone()  # an operator that hands back its input: y is updated in place below
         if shift:
-            y = y - shift * v
+            y.sub_(v, alpha=shift)
         if itn >= 2:
-            y = y - (beta / oldb) * r1
-        alfa = float(torch.vdot(v, y).real)
-        y = y - (alfa / beta) * r2
+            y.sub_(r1, alpha=beta / oldb)
+        alfa = dot(v, y).item()
+        y.sub_(r2, alpha=alfa / beta)
         r1, r2 = r2, y
         y = psolve(r2)
         oldb = beta
-        beta = float(torch.vdot(r2, y).real)
+        beta = dot(r2, y).item()
         if not math.isfinite(beta):
             return x, KrylovStatus.NONFINITE, itn, hist
         if beta < 0:
@@ -128,11 +131,11 @@ def _column(s, x, b, rtol, shift):  # SciPy's recurrence, kept in one piece to c
         phi = cs * phibar
         phibar = sn * phibar
         w1, w2 = w2, w
-        w = (v - oldeps * w1 - delta * w2) / gamma
-        x = x + phi * w
+        w = torch.add(v, w1, alpha=-oldeps, out=w1).sub_(w2, alpha=delta).div_(gamma)  # w1's buffer is free
+        x.add_(w, alpha=phi)
         gmax, gmin = max(gmax, gamma), min(gmin, gamma)
         anorm = math.sqrt(tnorm2)
-        ynorm = float(torch.linalg.vector_norm(x))
+        ynorm = math.sqrt(dot(x, x).item())
         rnorm = phibar
         hist.append(rnorm)
         test1 = math.inf if ynorm == 0 or anorm == 0 else rnorm / (anorm * ynorm)
@@ -144,7 +147,7 @@ def _column(s, x, b, rtol, shift):  # SciPy's recurrence, kept in one piece to c
                 istop = 4
             elif itn >= s.maxiter:
                 istop = 6
-        if call_back(s.callback, x.unsqueeze(-1), True):
+        if s.callback is not None and call_back(s.callback, x.unsqueeze(-1), True):
             return x, KrylovStatus.CALLBACK, itn, hist
         if istop != 0:
             status = KrylovStatus.MAX_ITER if istop == 6 else KrylovStatus.SUCCESS
