@@ -64,6 +64,10 @@ def test_standardize_layer_matches_the_function():
     for bad in ((0.5, 0.0), (float("nan"), 1.0), (0.0, -1.0)):
         with pytest.raises(ValueError, match="positive finite std"):
             Standardize(*bad)
+    with pytest.raises(TypeError, match="mean must be a real number or a tensor, got str"):
+        Standardize("0.5", 1.0)
+    with pytest.raises(ValueError, match=r"shapes \(3, 1, 1\) and \(3, 1, 1\) do not broadcast"):
+        layer(torch.zeros(2, 4, 4, 4))
 
 
 def test_mnist_mlp_is_784_128_128_10_on_standardized_pixels():

@@ -78,6 +78,16 @@ def standardize(x, mean=None, std=None, *, dim=0):
     return (x - mean) / std, mean, std
 
 
+def _statistic(value, name: str) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        if value.is_complex() or value.dtype == torch.bool:
+            raise TypeError(f"{name} must be a real tensor, got dtype {value.dtype}")
+        return value.detach().double()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a real number or a tensor, got {type(value).__name__}")
+    return torch.tensor(float(value), dtype=torch.float64)
+
+
 class Standardize(nn.Module):
     r"""A layer that standardizes its input with fixed statistics, :math:`z = (x - \mu) / \sigma`.
 
@@ -98,15 +108,20 @@ class Standardize(nn.Module):
 
     def __init__(self, mean, std):
         super().__init__()
-        mean, std = torch.as_tensor(mean), torch.as_tensor(std)
+        mean, std = _statistic(mean, "mean"), _statistic(std, "std")
         if not bool(torch.isfinite(mean).all()) or not bool((std > 0).all()) or not bool(torch.isfinite(std).all()):
             raise ValueError(f"Standardize needs a finite mean and a positive finite std, got mean={mean.tolist()}, "
                              f"std={std.tolist()}")
-        self.register_buffer("mean", mean.double(), persistent=False)
-        self.register_buffer("std", std.double(), persistent=False)
+        self.register_buffer("mean", mean, persistent=False)
+        self.register_buffer("std", std, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+        try:
+            return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+        except RuntimeError:
+            raise ValueError(f"Standardize's statistics of shapes {tuple(self.mean.shape)} and {tuple(self.std.shape)}"
+                             f" do not broadcast against an input of shape {tuple(x.shape)}: give them one entry "
+                             "per feature or channel, shaped to broadcast (e.g. (C, 1, 1) for images)") from None
 
     def extra_repr(self) -> str:
         return f"mean={self.mean.tolist()}, std={self.std.tolist()}"
