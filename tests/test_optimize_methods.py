@@ -55,19 +55,7 @@ def test_methods_reach_scipys_minimum_on_mgh(method, scipy_method, number):
         np.testing.assert_allclose(res.x.numpy(), ref.x, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["bfgs", "l-bfgs"])
-@pytest.mark.parametrize("number", [20, pytest.param(24, marks=pytest.mark.slow)])  # Watson n = 9, Penalty II
-def test_scale_invariance(method, number):
-    """c f for c in {1e-8, 1, 1e8}: the same minimum to |f - f*|/f* <= 1e-8 and nearly the same path."""
-    p = MGH[number]
-    f_star = minimize(p.fun, p.start(), method="trust-exact").fun
-    nits = []
-    for c in (1e-8, 1.0, 1e8):
-        res = minimize(lambda x, c=c: c * p.fun(x), p.start(), method=method)
-        assert res.success, res.message
-        assert abs(res.fun / c - f_star) <= 1e-8 * f_star
-        nits.append(res.nit)
-    assert max(nits) - min(nits) <= 0.15 * max(nits)
+# scale invariance (c f for c = 2^±27 bit for bit, c = 1e±8 to the minimum): tests/test_optimize_scaling.py
 
 
 def test_torch_lbfgs_watson_trap_is_avoided():

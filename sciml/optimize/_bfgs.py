@@ -40,9 +40,10 @@ class BFGS(Method):
         super().reset(x, f, g)
         self.H, self._last = None, None
 
-    def _search(self, objective, x, f, g, d, t0, approximate):
+    def _search(self, objective, x, f, g, d, t0, approximate, slope=None):
         o = self.options
-        return strong_wolfe(line_phi(objective, x, d), f, float(g @ d), d, t0=t0, c1=o["c1"], c2=o["c2"],
+        slope = float(g @ d) if slope is None else slope
+        return strong_wolfe(line_phi(objective, x, d), f, slope, d, t0=t0, c1=o["c1"], c2=o["c2"],
                             max_evals=o["max_ls"], approximate=approximate)
 
     def step(self, objective, x, f, g) -> Step:

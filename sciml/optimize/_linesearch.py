@@ -99,7 +99,8 @@ def strong_wolfe(phi, f0: float, slope0: float, d: torch.Tensor, *, t0: float = 
 
     Conditions: sufficient decrease (see the module) and :math:`|\\varphi'(t)| \\le c_2 |\\varphi'(0)|`.
     When the evaluation budget ends after sufficient decrease but before the curvature condition, the
-    best point found is returned with ``ok=True`` (the caller may skip a quasi-Newton update).
+    best point found is returned with ``ok=True`` (the caller may skip a quasi-Newton update) if it lowers
+    ``f`` by more than a relative :math:`\\sqrt{\\epsilon}`, else with ``ok=False`` (``f`` is at its noise level).
     """
     search = _Phi(phi, f0, slope0, d, c1, approximate)
     prev = (0.0, f0, slope0, None)
@@ -118,8 +119,17 @@ def strong_wolfe(phi, f0: float, slope0: float, d: torch.Tensor, *, t0: float = 
             return _zoom(search, (t, f, s, g), prev, c2, max_evals - evals)
         prev = (t, f, s, g)
         t *= 2
-    t, f, _, g = prev
-    return LineSearchResult(t, f, g, t > 0)
+    return _exhausted(search, prev)
+
+
+def _exhausted(search: _Phi, best) -> LineSearchResult:
+    """The budget ran out before the curvature condition held: the best point is accepted only when it
+    lowers ``f`` by more than :math:`\\sqrt{\\epsilon} |f|` — below that the search is lost in the rounding
+    noise of ``f`` (whose level is often far above :math:`\\epsilon |f|` when ``f`` is computed with
+    cancellation, as for sums of squared residuals), and further iterations would only burn evaluations."""
+    t, f, _, g = best
+    enough = search.f0 - f > math.sqrt(torch.finfo(search.d.dtype).eps) * abs(search.f0)
+    return LineSearchResult(t, f, g, t > 0 and enough)
 
 
 def _zoom(search: _Phi, lo, hi, c2: float, budget: int) -> LineSearchResult:
@@ -139,5 +149,4 @@ def _zoom(search: _Phi, lo, hi, c2: float, budget: int) -> LineSearchResult:
         if s * (hi[0] - lo[0]) >= 0:
             hi = lo
         lo = (t, f, s, g)
-    t, f, _, g = lo
-    return LineSearchResult(t, f, g, t > 0)
+    return _exhausted(search, lo)

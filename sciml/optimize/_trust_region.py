@@ -112,7 +112,9 @@ class _TrustRegion(Method):
 
     def reset(self, x, f, g):
         super().reset(x, f, g)
-        self.radius = self.options["initial_radius"]
+        radius = self.options["initial_radius"]
+        # None: as long as x itself (at least 1), Moré's choice in MINPACK; a radius in the units of x
+        self.radius = max(1.0, float(x.norm())) if radius is None else radius
         if getattr(self, "_g0", None) is None:
             self._g0 = max(float(g.norm()), torch.finfo(g.dtype).tiny)
 
@@ -161,12 +163,14 @@ class TrustNCG(_TrustRegion):
 
 
 class TrustExact(_TrustRegion):
-    """Trust region with the exact subproblem solution on the dense Hessian. Options: ``initial_radius`` (1),
-    ``max_radius`` (1e12), ``eta`` (0.15), ``max_trials`` (60)."""
+    """Trust region with the exact subproblem solution on the dense Hessian. Options: ``initial_radius``
+    (``None``: :math:`\\max(1, \\|x_0\\|)`, which takes Biggs EXP6 from its standard start to a minimum where a
+    radius of 1 — SciPy's — drifts along an asymptotic valley with f → 0.2427), ``max_radius`` (1e12), ``eta``
+    (0.15), ``max_trials`` (60)."""
 
     name = "trust-exact"
     supports_bounds = True
-    option_specs = dict(TRUST)
+    option_specs = {**TRUST, "initial_radius": Option(None, doc="initial trust radius (None: max(1, |x0|))")}
 
     def _model(self, objective, x, g):
         H = objective.hess(x)
