@@ -245,11 +245,49 @@ def test_scipy_reference_is_not_the_trivial_solution():
     assert np.abs(ref(x) - np.sin(x)).max() < 1e-6
 
 
-def test_integral_conditions_have_no_solve_bvp_reference():
+@pytest.mark.parametrize(("guess", "k"), [(None, 1),
+                                          (lambda t: np.vstack([np.sin(2 * t), 2 * np.cos(2 * t), 0 * t]), 2)])
+def test_solve_bvp_reference_with_an_integral_normalization(guess, k):
+    # the integral becomes an augmented state w' = y**2, w(0) = 0, w(pi) = 1; against the closed form
     problem = BVP("y'' + lam*y = 0", (0, "pi"), ["y(0) = 0", "y(pi) = 0", "integrate(y**2, (x, 0, pi)) = 1"],
+                  unknowns={"lam": 0.8})
+    ref = refs.scipy_solution(problem, guess=guess)
+    x = np.linspace(0, math.pi, 1001)
+    assert abs(ref.unknowns["lam"] - k**2) < 1e-8
+    assert np.abs(ref(x) - math.sqrt(2 / math.pi) * np.sin(k * x)).max() < 1e-8
+
+
+def test_solve_bvp_reference_with_a_mean_condition_matches_quad():
+    problem = BVP("u'' + u = 1", (0, 1), ["u(0) = 0", "integrate(x*u, (x, 0, 1)) = 1/5"])
+    ref = refs.scipy_solution(problem)
+    assert abs(ref(np.array(0.0))) < 1e-10
+    assert abs(scipy.integrate.quad(lambda t: t * ref(np.array(t)), 0, 1, epsabs=1e-13)[0] - 0.2) < 1e-8
+    t = np.linspace(0, 1, 201)  # u'' + u = 1 by finite differences of the dense solution
+    u = ref(t)
+    assert np.abs((u[2:] - 2 * u[1:-1] + u[:-2]) / (t[1] - t[0]) ** 2 + u[1:-1] - 1).max() < 1e-3
+
+
+def test_integral_over_part_of_the_domain_has_no_solve_bvp_reference():
+    problem = BVP("y'' + lam*y = 0", (0, "pi"), ["y(0) = 0", "y(pi) = 0", "integrate(y**2, (x, 0, 1)) = 1"],
                   unknowns={"lam": 1})
-    assert not problem.is_ivp
-    with pytest.raises(refs.NoReferenceError, match="integral condition"):
+    with pytest.raises(refs.NoReferenceError, match="part of the domain"):
+        refs.scipy_solution(problem)
+
+
+@pytest.mark.parametrize(("eq", "conds", "exact"), [
+    ("y'' - 2*y'/(1 - x) + y**5 = 0", ["y'(1) = 0", "y(0) = sqrt(3)/2"], lambda x: (1 + (1 - x) ** 2 / 3) ** -0.5),
+    ("y'' + y'/(x - 1) + y = 0", ["y'(1) = 0", "y(0) = 1"], lambda x: scipy.special.j0(1 - x) / scipy.special.j0(1)),
+])
+def test_solve_bvp_reference_singular_at_the_right_end(eq, conds, exact):
+    problem = BVP(eq, (0, 1), conds)  # solved in t = 1 - x, where the singular term S y/t is solve_bvp's
+    assert refs.scipy_method(problem) == "scipy.integrate.solve_bvp"
+    x = np.linspace(0, 1, 1001)
+    assert np.abs(refs.scipy_solution(problem)(x) - exact(x)).max() < 1e-8
+
+
+def test_singular_at_both_ends_has_no_solve_bvp_reference():
+    problem = BVP("y'' + y'/x + y'/(x - 1) = 0", (0, 1), ["y'(0) = 0", "y(1) = 1"])
+    with pytest.raises(refs.NoReferenceError, match="both ends"):
         refs.scipy_solution(problem)
 
 

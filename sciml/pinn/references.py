@@ -7,7 +7,10 @@
   their highest derivatives), integrated by :func:`scipy.integrate.solve_ivp` when every condition is an
   initial value that SymPy can solve for, and by :func:`scipy.integrate.solve_bvp` otherwise (conditions at
   the two ends; unknown constants become ``solve_bvp``'s parameters). A singular coefficient at the left end
-  (``x u'' + 2u' + x u = 0`` at ``x = 0``) is split off as ``solve_bvp``'s singular term ``S y/(x - a)``.
+  (``x u'' + 2u' + x u = 0`` at ``x = 0``) is split off as ``solve_bvp``'s singular term ``S y/(x - a)``; one
+  at the right end by solving in ``t = a + b - x`` (``dY/dt = -f``), where it sits at the start. An integral
+  condition over the domain, ``integrate(h, (x, a, b)) = c``, becomes an augmented state ``w' = h``,
+  ``w(a) = 0``, whose value ``w(b)`` stands for the integral (a normalization with an unknown eigenvalue).
 - :func:`scipy_method` — which of the two SciPy solvers :func:`scipy_solution` uses, without solving.
 
 Each returns a :class:`NumericSolution`: ``sol(x)`` is a NumPy array shaped like ``sciml``'s ``result.sol``.
@@ -152,15 +155,43 @@ class _System:
         self.unknowns = [sympy.Symbol(u) for u in problem.unknowns]
         rhs = [value_symbol(f, k + 1) for f, k in self.state]
         rhs = [self.highest.get(s, s) for s in rhs]
-        self.singular = _singular_term(rhs, x, problem.domain_exact[0], self.symbols)
+        self.integrals = self._integrals(problem)
+        for term in self.integrals:  # w' = integrand, w(a) = 0: the integral is w(b)
+            self.state.append((term.symbol.name, 0))
+            self.symbols.append(term.symbol)
+            rhs.append(term.integrand.xreplace(self.highest))
+        a, b = problem.domain_exact
+        self.flip = _singular_at(rhs, x, b, self.symbols)
+        if self.flip:  # solve_bvp's singular term sits at the start: solve in t = a + b - x, dY/dt = -f
+            if _singular_at(rhs, x, a, self.symbols):
+                raise NoReferenceError("the equations are singular at both ends; solve_bvp's singular term "
+                                       "S y/(x - a) covers one")
+            rhs = [-e.subs(x, a + b - x) for e in rhs]
+        self.singular = _singular_term(rhs, x, a, self.symbols)
         if self.singular is not None:
-            S, a = self.singular, problem.domain_exact[0]
+            S = self.singular
             rhs = [sympy.simplify(e - sum(S[i, j] * y for j, y in enumerate(self.symbols)) / (x - a))
                    for i, e in enumerate(rhs)]
             if any(_infinite(e.subs(x, a)) for e in rhs):
                 raise NoReferenceError("the equations are singular at the left end in a way solve_bvp's singular "
                                        "term S y/(x - a) does not cover")
         self._rhs = sympy.lambdify([x, *self.symbols, *self.unknowns], rhs, _MODULES)
+
+    @staticmethod
+    def _integrals(problem) -> list:
+        """The integral terms of the conditions: each over the whole domain, becomes a state ``w`` with
+        ``w' = integrand``, ``w(a) = 0``; the integral is ``w(b)``."""
+        a, b = problem.domain
+        terms = [t for c in problem.conditions for t in c.integrals]
+        for t in terms:
+            if abs(t.lo - a) > 1e-12 * max(1.0, abs(a)) or abs(t.hi - b) > 1e-12 * max(1.0, abs(b)):
+                raise NoReferenceError(f"an integral over [{t.lo:g}, {t.hi:g}], part of the domain [{a:g}, {b:g}], "
+                                       "is not an end condition of solve_bvp's augmented state; compare with a "
+                                       "closed form")
+            if any(problem.orders[f] <= k for f, k in _orders(t.integrand, problem.functions)):
+                raise NoReferenceError(f"the integrand {t.integrand} uses a derivative of the highest order; "
+                                       "solve_bvp's augmented state takes lower ones")
+        return terms
 
     def fun(self, x, Y, p=()):
         out = self._rhs(x, *Y, *p)
@@ -172,10 +203,7 @@ class _System:
         x = self.problem.variable
         out = []
         for cond in self.problem.conditions:
-            if cond.integrals:
-                raise NoReferenceError(f"condition {cond.text!r} is an integral condition, which solve_bvp does not "
-                                       "take; compare with a closed form")
-            reps = {}
+            reps = {t.symbol: end_symbols[(t.symbol.name, 0, "b")] for t in cond.integrals}
             for v in cond.values:
                 n = self.problem.orders[v.function]
                 if v.order < n:
@@ -186,7 +214,17 @@ class _System:
                 else:
                     raise NoReferenceError(f"condition {cond.text!r} uses a derivative above the order {n}")
             out.append(cond.expr.xreplace(reps))
-        return out
+        return out + [end_symbols[(t.symbol.name, 0, "a")] for t in self.integrals]
+
+
+def _orders(expr, functions):
+    """``(function, order)`` of each value symbol in ``expr``."""
+    return [(f, k) for s in expr.free_symbols for f in functions for k in range(8) if s == value_symbol(f, k)]
+
+
+def _singular_at(rhs, x, point, symbols) -> bool:
+    state = {y: sympy.Dummy() for y in symbols}
+    return any(_infinite(e.xreplace(state).subs(x, point)) for e in rhs)
 
 
 def _infinite(expr) -> bool:
@@ -226,7 +264,7 @@ def scipy_method(problem) -> str:
         system = _System(problem)
     except NoReferenceError:
         return "scipy.integrate.solve_ivp"
-    if system.singular is not None or _initial_state(problem, system) is None:
+    if system.singular is not None or system.flip or _initial_state(problem, system) is None:
         return "scipy.integrate.solve_bvp"
     return "scipy.integrate.solve_ivp"
 
@@ -243,7 +281,8 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     max_nodes, n_mesh : int
         ``solve_bvp``'s node limit and initial mesh size.
     guess : callable, optional
-        ``guess(x) -> Y`` (shape ``(n, len(x))``), the initial guess of ``solve_bvp`` (zeros by default).
+        ``guess(x) -> Y`` (shape ``(n, len(x))``: the functions and their derivatives below the highest, then
+        one row per integral condition), the initial guess of ``solve_bvp`` (zeros, then a bump, by default).
     """
     _check_problem(problem)
     if problem.data is not None and len(problem.conditions) < problem.order + len(problem.unknowns):
@@ -252,7 +291,8 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     system = _System(problem)
     a, b = problem.domain
     points = problem.points
-    ivp = _initial_state(problem, system) if not problem.unknowns and system.singular is None else None
+    ivp = _initial_state(problem, system) if not (problem.unknowns or system.singular is not None
+                                                  or system.flip) else None
     if ivp is not None:
         out = scipy.integrate.solve_ivp(system.fun, (a, b), ivp, method="DOP853", rtol=tol * 1e-2, atol=tol * 1e-2,
                                         dense_output=True)
@@ -267,7 +307,9 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
         if not (at_a or at_b):
             raise NoReferenceError(f"solve_bvp takes conditions at the two ends only; {p} is inside the interval")
         for i, (f, k) in enumerate(system.state):
-            ends[(f, k, p)] = ya[i] if at_a else yb[i]
+            ends[(f, k, p)] = ya[i] if at_a != system.flip else yb[i]
+    for i, (f, k) in enumerate(system.state):  # integral states, by end
+        ends[(f, k, "a")], ends[(f, k, "b")] = (yb[i], ya[i]) if system.flip else (ya[i], yb[i])
     bc_exprs = system.condition_exprs(ends)
     bc_fn = sympy.lambdify([ya, yb, system.unknowns], bc_exprs, _MODULES)
     mesh = np.linspace(a, b, n_mesh)
@@ -296,7 +338,8 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
                                    f"{out.p.tolist()}); pass guess= a nonzero function")
         raise NoReferenceError(f"scipy.integrate.solve_bvp failed: {out.message}")
     unknowns = dict(zip(problem.unknowns, np.atleast_1d(out.p).tolist(), strict=True)) if p0.size else {}
-    return _numeric(problem, system, out.sol, "scipy.integrate.solve_bvp", out, unknowns)
+    evaluate = (lambda t: out.sol(a + b - t)) if system.flip else out.sol
+    return _numeric(problem, system, evaluate, "scipy.integrate.solve_bvp", out, unknowns)
 
 
 def _bump(state, mesh, a, b) -> np.ndarray:

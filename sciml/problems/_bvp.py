@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import warnings
 
 import numpy as np
 import torch
@@ -96,7 +95,7 @@ class BVPProblem(Problem):
         self.true_unknowns = {k: parse_number(v, where=f"exact_unknowns[{k!r}]")
                               for k, v in self.exact_unknowns.items()}
         self._solutions: dict[str, object] = {}
-        self._stages = self._continuation(self.solver.get("continuation", {}), known)
+        self._stages = self._continuation(self.solver.get("continuation", {}))
 
     @staticmethod
     def _statement(*args, **kwargs):
@@ -112,10 +111,10 @@ class BVPProblem(Problem):
     def statement(self) -> str:
         return repr(self.bvp).removeprefix("BVP(").removesuffix(")")
 
-    def _continuation(self, steps, parameters: dict) -> list:
-        """The problems of a parameter continuation: ``{name: [v1, v2, ...]}`` gives one problem per index
-        with the parameters at those values, solved in order before the problem itself."""
-        from sciml.pinn import BVP
+    def _continuation(self, steps) -> dict:
+        """The file's ``solver.continuation`` table ``{name: [v1, v2, ...]}``, checked: the stages that
+        :func:`sciml.pinn.solve` (``continuation=``) solves in order before the problem itself."""
+        from sciml.pinn._continuation import stages
 
         if not isinstance(steps, dict) or any(not isinstance(v, list) or not v for v in steps.values()):
             raise ValueError("solver: continuation must be a table of non-empty lists, such as "
@@ -123,16 +122,16 @@ class BVPProblem(Problem):
         stray = sorted(set(steps) - set(self.parameters))
         if stray:
             raise ValueError(f"solver: continuation of {stray[0]!r}, which is not in [parameters]")
-        lengths = {len(v) for v in steps.values()}
-        if len(lengths) > 1:
-            raise ValueError(f"solver: continuation lists have different lengths {sorted(lengths)}")
-        return [BVP(self.equation, tuple(self.domain), list(self.conditions),
-                    parameters={**parameters, **{k: v[i] for k, v in steps.items()}}, unknowns=self.unknowns or None,
-                    data=self.bvp.data) for i in range(lengths.pop() if lengths else 0)]
+        if steps:
+            try:
+                stages(self.bvp, steps)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"solver: {exc}") from None
+        return dict(steps)
 
     def solve(self, **options):
-        """:func:`sciml.pinn.solve` with the file's ``[solver]`` options; with ``continuation``, each stage
-        starts from the previous stage's network and the result carries the history of all of them."""
+        """:func:`sciml.pinn.solve` with the file's ``[solver]`` options; ``continuation`` is solve's own
+        (each stage from the previous stage's network, the result carrying the history of all of them)."""
         from sciml import pinn
 
         opts = dict(self.solver)
@@ -143,19 +142,9 @@ class BVPProblem(Problem):
             opts["generator"] = torch.Generator().manual_seed(int(opts.pop("seed")))
         if isinstance(opts.get("dtype"), str):
             opts["dtype"] = getattr(torch, opts["dtype"])
-        opts = {**opts, **options}
-        if not self._stages:
-            return pinn.solve(self.bvp, **opts)
-        previous, histories, counts = None, [], [0, 0, 0]
-        for stage in [*self._stages, self.bvp]:
-            with warnings.catch_warnings():  # only the last stage must converge
-                if stage is not self.bvp:
-                    warnings.simplefilter("ignore", pinn.ConvergenceWarning)
-                previous = pinn.solve(stage, **{**opts, "theta0": previous} if previous is not None else opts)
-            histories.append(previous.history if not histories else previous.history[1:])
-            counts = [c + n for c, n in zip(counts, (previous.niter, previous.nfev, previous.njev), strict=True)]
-        return dataclasses.replace(previous, history=torch.cat(histories), niter=counts[0], nfev=counts[1],
-                                   njev=counts[2])
+        if self._stages:
+            opts["continuation"] = self._stages
+        return pinn.solve(self.bvp, **{**opts, **options})
 
     def grid(self) -> np.ndarray:
         a, b = self.bvp.domain
@@ -274,7 +263,7 @@ class BVPProblem(Problem):
         ax_loss.semilogy(np.arange(len(history)), history)
         title = f"training loss (stopped: {result.stop_reason})"
         if self._stages:
-            title += f"\n{len(self._stages) + 1} continuation stages: each restarts the loss"
+            title += f"\n{len(next(iter(self._stages.values()))) + 1} continuation stages: each restarts the loss"
         if result.unknowns:
             title += "\n" + ", ".join(f"{k} = {v:.8g}" + (f" (true {self.true_unknowns[k]:.8g})"
                                                          if k in self.true_unknowns else "")
