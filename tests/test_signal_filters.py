@@ -119,6 +119,19 @@ def test_filtfilt_gust_complex_and_short(x):
     assert rel(signal.filtfilt([2.0], [4.0], torch.from_numpy(x), method="gust"), 0.25 * x) <= 1e-15
 
 
+def test_sosfiltfilt_on_threads():
+    """With several torch threads the batch's rows are filtered in blocks, concurrently: the same values."""
+    sos = SOS["butter6"]
+    x = np.random.default_rng(9).standard_normal((5, 20_000))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)
+        got = signal.sosfiltfilt(sos, torch.from_numpy(x))
+    finally:
+        torch.set_num_threads(before)
+    assert rel(got, scipy.signal.sosfiltfilt(sos, x)) <= 1e-13
+
+
 def test_float32_stays_float32(x):
     sos = SOS["butter6"]
     y = signal.sosfilt(torch.from_numpy(sos).float(), torch.from_numpy(x).float())

@@ -6,6 +6,9 @@ itself, by the blocked scan."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import itertools
+
 import numpy as np
 import scipy.signal
 import torch
@@ -17,6 +20,7 @@ except ImportError:  # pragma: no cover
 
 from sciml.signal._detrend import extend
 from sciml.signal._lfilter import filter_last, normalised
+from sciml.signal._memory import workers
 
 
 def normalised_sections(sos: torch.Tensor, dtype) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -111,11 +115,20 @@ def _extended(a: np.ndarray, n: int, kind) -> np.ndarray:
 def _filter_rows(s: np.ndarray, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
     """``rows`` (C-contiguous, (batch, n)) filtered in place by the sections ``s`` from the states ``z``
     scaled by each row's first sample: SciPy's C loop itself (``scipy.signal.sosfilt`` without its copy of
-    the input), or ``sosfilt`` where that private routine is missing."""
+    the input; blocks of rows on torch's threads), or ``sosfilt`` where that private routine is missing."""
     states = z[None] * rows[:, :1, None]
     if _sosfilt is None:
         return scipy.signal.sosfilt(s, rows, axis=-1, zi=states.transpose(1, 0, 2))[0]
-    _sosfilt(s.astype(rows.dtype, copy=False), rows, np.ascontiguousarray(states, dtype=rows.dtype))
+    s, states = s.astype(rows.dtype, copy=False), np.ascontiguousarray(states, dtype=rows.dtype)
+    threads = min(workers(), rows.shape[0])
+    if threads < 2 or rows.size < 1 << 16:
+        _sosfilt(s, rows, states)
+        return rows
+    # the C loop releases the GIL: torch's threads filter disjoint blocks of rows
+    bounds = np.linspace(0, rows.shape[0], threads + 1).astype(int)
+    blocks = [slice(lo, hi) for lo, hi in itertools.pairwise(bounds)]
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda b: _sosfilt(s, rows[b], states[b]), blocks))
     return rows
 
 
