@@ -230,45 +230,55 @@ def bicgstab(A, b, x0=None, *, rtol: float = 1e-5, atol: float = 0.0, maxiter: i
 
 
 def _bicgstab_column(s, x, b, tol):
+    r"""SciPy's recurrence with scalars as Python numbers and the vectors updated in place (``x`` is this column's
+    own copy; without ``M``, :math:`\hat p = p` and :math:`\hat s = r`, so ``x`` moves before ``r`` does)."""
     mv = s.A.matvec
-    psolve = (lambda v: v) if s.M is None else s.M.matvec
+    psolve = None if s.M is None else s.M.matvec
+    dot = torch.vdot if b.is_complex() else torch.dot
     eps2 = torch.finfo(b.dtype).eps ** 2
     r = b - mv(x) if bool(x.any()) else b.clone()
     rtilde = r.clone()
-    hist = [torch.linalg.vector_norm(r)]
-    rho_prev = omega = alpha = p = v = None
+    hist = [float(torch.linalg.vector_norm(r))]
+    rho_prev = omega = alpha = 1.0
+    p = v = None
     for it in range(s.maxiter):
-        if not bool(torch.isfinite(hist[-1])):
+        if not math.isfinite(hist[-1]):
             return x, KrylovStatus.NONFINITE, it, hist
         if hist[-1] < tol:
             return x, KrylovStatus.SUCCESS, it, hist
-        rho = torch.vdot(rtilde, r)
-        if rho.abs() < eps2:
+        rho = dot(rtilde, r).item()
+        if abs(rho) < eps2:
             return x, KrylovStatus.BREAKDOWN, it, hist
-        if it > 0:
-            if omega.abs() < eps2:
+        if p is not None:
+            if abs(omega) < eps2:
                 return x, KrylovStatus.BREAKDOWN, it, hist
-            p = r + (rho / rho_prev) * (alpha / omega) * (p - omega * v)
+            p.sub_(v, alpha=omega).mul_((rho / rho_prev) * (alpha / omega)).add_(r)  # r + β (p − ω v)
         else:
             p = r.clone()
-        phat = psolve(p)
+        phat = p if psolve is None else psolve(p)
         v = mv(phat)
-        rv = torch.vdot(rtilde, v)
+        rv = dot(rtilde, v).item()
         if rv == 0:
             return x, KrylovStatus.BREAKDOWN, it, hist
         alpha = rho / rv
-        r = r - alpha * v
-        if torch.linalg.vector_norm(r) < tol:
-            x = x + alpha * phat
-            hist.append(torch.linalg.vector_norm(r))
+        r.sub_(v, alpha=alpha)
+        rnorm = math.sqrt(abs(dot(r, r).item()))
+        if rnorm < tol:
+            x.add_(phat, alpha=alpha)
+            hist.append(rnorm)
             return x, KrylovStatus.SUCCESS, it + 1, hist
-        shat = psolve(r)
+        shat = r if psolve is None else psolve(r)
         t = mv(shat)
-        omega = torch.vdot(t, r) / torch.vdot(t, t)
-        x = x + alpha * phat + omega * shat
-        r = r - omega * t
+        tt = abs(dot(t, t).item())
+        if tt == 0:  # A ŝ = 0 for ŝ ≠ 0: ω is 0/0
+            x.add_(phat, alpha=alpha)
+            hist.append(rnorm)
+            return x, KrylovStatus.BREAKDOWN, it + 1, hist
+        omega = dot(t, r).item() / tt
+        x.add_(phat, alpha=alpha).add_(shat, alpha=omega)
+        r.sub_(t, alpha=omega)
         rho_prev = rho
-        hist.append(torch.linalg.vector_norm(r))
-        if call_back(s.callback, x.unsqueeze(-1), True):
+        hist.append(math.sqrt(abs(dot(r, r).item())))
+        if s.callback is not None and call_back(s.callback, x.unsqueeze(-1), True):
             return x, KrylovStatus.CALLBACK, it + 1, hist
     return x, KrylovStatus.MAX_ITER, s.maxiter, hist
