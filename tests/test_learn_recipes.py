@@ -54,6 +54,17 @@ def test_a_recipe_drives_train_to_the_end_of_its_schedule():
     assert learn.evaluate(net, "cross_entropy", (X, y), metrics={"accuracy": learn.accuracy})["accuracy"] > 0.95
 
 
+def test_a_resumed_run_keeps_its_schedule(tmp_path):
+    X, y = learn.digits()
+    r = Recipe(epochs=2, batch_size=128, lr=1e-2)  # 15 steps per epoch
+    g = torch.Generator().manual_seed(0)
+    learn.train(MLP(64, 10, (8,), generator=g), "cross_entropy", (X, y), generator=g, checkpoint=tmp_path / "c.pt",
+                **r.options(len(X)))
+    with pytest.raises(ValueError, match=r"after step 1 of epoch 3.*resume with the same epochs"):
+        learn.train(MLP(64, 10, (8,)), "cross_entropy", (X, y), generator=g, checkpoint=tmp_path / "c.pt",
+                    resume=True, **r.options(len(X), epochs=3))
+
+
 def test_standardize_layer_matches_the_function():
     x = torch.rand(5, 3, 4, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     mean, std = x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True, correction=0)

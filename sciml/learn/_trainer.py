@@ -149,7 +149,11 @@ class _Loop:
                 self._nonfinite(snapshot, b, exc.args[0])
                 return False
             if per_batch:
-                sched.step()
+                try:
+                    sched.step()
+                except ValueError as exc:  # OneCycleLR past its total_steps: a resumed run keeps its old schedule
+                    raise ValueError(f"the scheduler cannot go on after step {b + 1} of epoch {self.epoch + 1} ({exc})"
+                                     "; resume with the same epochs as the run it was made for") from None
             out, value = first[0]
             m = len(xb)
             sums["loss"] += value * m
