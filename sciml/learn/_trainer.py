@@ -258,7 +258,8 @@ def train(model: nn.Module, loss, data, *, val_data=None, epochs: int = 10, batc
         ``ReduceLROnPlateau`` is stepped with the monitored value (``val_loss``, else ``loss``, by default).
     scheduler_step : {"epoch", "batch"}
         Step the scheduler after every epoch, or after every optimizer step (``OneCycleLR``, warm-up and
-        decay schedules counted in steps: an epoch has ``ceil(len(data) / batch_size)`` of them).
+        decay schedules counted in steps: an epoch has ``ceil(len(data) / batch_size)`` of them); the history's
+        ``lr`` is then the rate after the epoch's last step.
     metrics : dict, optional
         Name → ``metric(output, target)`` (a batch mean, e.g. :func:`~sciml.learn.accuracy`), recorded on the
         training batches and, prefixed ``val_``, on ``val_data``.
