@@ -5,11 +5,15 @@ batches. ``summary`` prints the issue's speed targets, met or not. ``SCIML_BENCH
 size (a smoke run: the targets are then not meaningful).
 
 torch allocates large CPU tensors without transparent huge pages unless ``THP_MEM_ALLOC_ENABLE=1`` is in the
-environment before torch is imported (NumPy asks for huge pages by default): each fresh 60 MB tensor then
-costs tens of milliseconds of page faults, which decides the batch cells. Time both ways::
+environment before torch is imported (NumPy asks for huge pages): each fresh 60 MB tensor then costs tens of
+milliseconds of page faults. ``sciml.signal`` therefore writes its large CPU results into NumPy memory
+(``sciml/signal/_memory.py``), so the setting should no longer decide the batch cells. The batch cells' floors
+(their FFTs alone, by the pocketfft SciPy calls) bound what any implementation can reach on the given threads;
+``--threads 2`` times sciml on two threads against SciPy's single-threaded signal functions::
 
-    THP_MEM_ALLOC_ENABLE=1 .venv/bin/python benchmarks/run.py signal
     .venv/bin/python benchmarks/run.py signal
+    .venv/bin/python benchmarks/run.py signal --threads 2
+    THP_MEM_ALLOC_ENABLE=1 .venv/bin/python benchmarks/run.py signal
 """
 
 import os
