@@ -17,7 +17,7 @@ import torch
 from sciml.optimize import levenberg_marquardt
 from sciml.pinn import BVP, BVPStatus, ConvergenceWarning, solve
 from sciml.pinn import references as refs
-from sciml.pinn._continuation import stages
+from sciml.pinn._continuation import automatic, stages
 from sciml.pinn._parse import value_symbol
 from sciml.results import Status
 
@@ -195,6 +195,37 @@ def test_shock_layer_by_continuation_from_the_python_api():
     exact = np.cos(np.pi * x) + scipy.special.erf(x / math.sqrt(2e-3)) / scipy.special.erf(1 / math.sqrt(2e-3))
     assert float(np.abs(result.sol(torch.as_tensor(x)).numpy() - exact).max()) < 1e-4
     assert sum("continuation stage" in n for n in result.notes) == 2
+
+
+SHOCK = ("1e-3*y'' + x*y' = -1e-3*pi**2*cos(pi*x) - pi*x*sin(pi*x)", (-1, 1), ["y(-1) = -2", "y(1) = 0"])
+
+
+def test_automatic_continuation_stages_in_a_parameter_or_a_literal():
+    eq, domain, conds = SHOCK
+    by_parameter = BVP(eq.replace("1e-3", "eps"), domain, conds, parameters={"eps": "1/1000"})
+    problems, described = automatic(by_parameter)
+    assert [float(p.parameters["eps"]) for p in problems] == [0.1, 0.01] and described.startswith("eps = 0.1")
+    problems, described = automatic(BVP(*SHOCK))  # a literal: the number replaced wherever it appears
+    x, y1, y2 = sympy.Symbol("x"), value_symbol("y", 1), value_symbol("y", 2)
+    want = x * y1 + sympy.pi * x * sympy.sin(sympy.pi * x) + sympy.Float(0.01) * (y2 + sympy.pi**2 * sympy.cos(
+        sympy.pi * x))
+    assert sympy.simplify(problems[1].residuals[0] - want) == 0 and "0.001" in described
+    problems, _ = automatic(BVP("-0.001*y'' - y = 0", (0, 1), ["y(0) = 1", "y(1) = 0"]))  # the sign is kept
+    assert [float(sympy.diff(p.residuals[0], y2)) for p in problems] == [-0.1, -0.01]
+    assert automatic(BVP("y'' + y = 0", (0, 1), ["y(0) = 1", "y(1) = 0"])) is None
+    assert automatic(BVP("0.05*y'' + y = 0", (0, 1), ["y(0) = 1", "y(1) = 0"])) is None  # not small
+
+
+@pytest.mark.slow
+def test_shock_layer_without_a_continuation_argument():
+    problem = BVP(*SHOCK)  # the direct solve stalls near the outer solution; solve continues in 1e-3 by itself
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = solve(problem, n_points=256, rtol=1e-6)
+    x = _grid(problem).numpy()
+    exact = np.cos(np.pi * x) + scipy.special.erf(x / math.sqrt(2e-3)) / scipy.special.erf(1 / math.sqrt(2e-3))
+    assert any("continued automatically" in n for n in result.notes)
+    assert float(np.abs(result.sol(torch.as_tensor(x)).numpy() - exact).max()) < 1e-4
 
 
 # -- 4. several solutions ----------------------------------------------------------------------------------------------

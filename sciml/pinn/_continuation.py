@@ -46,6 +46,69 @@ def stages(problem, continuation) -> list:
             for i in range(n)]
 
 
+#: a constant coefficient of a highest derivative at most this in magnitude is a small parameter: a direct solve
+#: that stalls continues in it automatically, from AUTO_START (same sign) down by factors of 10
+AUTO_SMALL, AUTO_START = 1e-2, 1e-1
+
+
+def automatic(problem) -> tuple[list, str] | None:
+    """The stages of a continuation in a small constant coefficient of a highest derivative (``eps*y''`` with
+    a parameter ``eps = 1/1000``, or a literal ``1e-3*y''``), from ``±AUTO_START`` down by factors of 10, and
+    how they are described; ``None`` when no such coefficient exists.
+
+    A parameter continues through the problem's own statement; a literal by replacing the number (and its
+    negative) wherever it appears in the equations."""
+    from sciml.pinn._parse import value_symbol
+    from sciml.pinn._statement import BVP
+
+    found = None
+    for residual in problem.residuals:
+        for f, n in problem.orders.items():
+            c = sympy.diff(residual, value_symbol(f, n))
+            if n > 0 and c.is_number and c != 0 and abs(float(c)) <= AUTO_SMALL and found is None:
+                found = c
+    if found is None:
+        return None
+    c, sign = float(found), (1 if float(found) > 0 else -1)
+    values = []
+    v = AUTO_START
+    while v > abs(c) * (1 + 1e-9) * 10 ** 0.5:
+        values.append(sign * v)
+        v /= 10
+    if not values:
+        return None
+    for name, value in problem.parameters.items():
+        if abs(float(value) - abs(c)) <= 1e-12 * abs(c):
+            return stages(problem, {name: values}), f"{name} = " + " → ".join(f"{v:g}" for v in [*values, c])
+    (_, domain, conditions), options = problem.arguments
+    problems = []
+    for v in values:
+        swap = {found: sympy.Float(v), -found: sympy.Float(-v)}
+        problems.append(BVP([e.xreplace(swap) for e in problem.equations], domain, conditions,
+                            **{**options, "parameters": None, "exact": None}))
+    return problems, f"the coefficient {c:g} = " + " → ".join(f"{v:g}" for v in [*values, c])
+
+
+def retry(solve, problem, result, options: dict):
+    """The direct solve ``result`` failed: solve again by :func:`automatic` continuation when the problem has a
+    small coefficient of a highest derivative (``None`` when not); the better of the two runs, with a note."""
+    auto = automatic(problem)
+    if auto is None:
+        return None
+    problems, described = auto
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cont = run(solve, problem, problems, {**options, "continuation": None, "throw": False, "checkpoint": None})
+    better = cont if cont.success or cont.residual < result.residual else result
+    note = (f"the direct solve failed ({result.stop_reason}, relative residual {result.residual:.1e}) with a small "
+            f"coefficient of the highest derivative (a thin layer): continued automatically in {described}, each "
+            f"stage from the previous one: {cont.stop_reason}, relative residual {cont.residual:.1e}"
+            + ("" if better is cont else "; the direct solve is kept"))
+    return dataclasses.replace(better, notes=(*better.notes, note), niter=result.niter + cont.niter,
+                               nfev=result.nfev + cont.nfev, njev=result.njev + cont.njev,
+                               seconds=result.seconds + cont.seconds)
+
+
 def run(solve, problem, problems, options: dict):
     """Solve ``problems`` in order, then ``problem``, each from the previous result; one result for all."""
     previous, histories, counts, notes = None, [], [0, 0, 0, 0.0], []

@@ -20,7 +20,7 @@ from sciml.pinn._resample import as_resample
 from sciml.pinn._residual import Residuals
 from sciml.pinn._result import BVPResult, BVPStatus, PINNSolution
 from sciml.pinn._singular import derivative_orders
-from sciml.pinn._stall import STALL_ADVICE, restart, stalled
+from sciml.pinn._stall import STALL_ADVICE, STALL_MIN_ITER, restart, stalled
 from sciml.pinn._statement import BVP
 from sciml.pinn._training import RunState, Trainer, load_run, signature
 from sciml.results import STOP_REASONS, ConvergenceWarning, Status, conclude
@@ -120,7 +120,10 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
         ``{"eps": [1e-1, 1e-2, 1e-3]}``: solve the problem with the parameter ``eps`` (in ``parameters=``) at
         each value in turn, each stage from the previous stage's network, then at its own value (a last listed
         value equal to it is not solved twice): thin layers out of reach of a direct solve. The result's
-        history, counts and seconds cover every stage; ``notes`` lists them.
+        history, counts and seconds cover every stage; ``notes`` lists them. Without it, a direct solve that
+        fails (``max_iter`` or no progress) on a problem whose highest derivative has a small constant coefficient
+        (``|c| ≤ 10⁻²``: a parameter ``eps`` or a literal ``1e-3``) is continued automatically in it, from 0.1
+        down by factors of 10, and ``notes`` says so.
     generator : torch.Generator, optional
         Source of the initial weights, random collocation points and resampling candidates. ``None``: a fixed
         seed, so that a solve is reproducible.
@@ -225,7 +228,12 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
     if path is not None:
         trainer.save()
     result = _result(problem, trainer, stop, make_sol, dtype, time.perf_counter() - start, notes)
-    if stalled(result) and warmup == 0 and plan == ["lm"] and guess is None and theta0 is None and source is None:
+    fresh = guess is None and theta0 is None and source is None
+    if (fresh and not result.success and result.status in (Status.MAX_ITER, Status.NO_PROGRESS)
+            and result.niter >= STALL_MIN_ITER):  # a thin layer: continue in its small coefficient
+        result = _continuation.retry(solve, problem, result, options) or result
+        fresh = not any("continued automatically" in n for n in result.notes)
+    if stalled(result) and warmup == 0 and plan == ["lm"] and fresh:
         result = restart(solve, problem, result, options)
     if stalled(result):
         result = dataclasses.replace(result, message=f"{STALL_ADVICE} ({result.message})")
