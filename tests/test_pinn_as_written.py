@@ -239,6 +239,38 @@ def test_two_solutions_default_restarts_and_guesses():
     assert float((result.sol(x) - 4 / (1 + x) ** 2).abs().max()) < 1e-6
 
 
+TWO = ("y'' = 3*y**2/2", (0, 1), ["y(0) = 4", "y(1) = 1"])
+SECOND_GUESS = "4 - 3*x - 40*x*(1 - x)"
+
+
+def test_solve_bvp_reference_from_a_guess_is_the_second_solution():
+    problem = BVP(*TWO)
+    ref = refs.scipy_solution(problem, guess=SECOND_GUESS)  # the guess as expressions: y and y' from it
+    x = np.linspace(0, 1, 1001)
+    assert abs(ref(x).min() + 10.6906) < 1e-3
+    slope = float(ref.raw.sol(0.0)[1])  # shooting from its initial slope (solve_ivp) meets y(1) = 1
+    shot = scipy.integrate.solve_ivp(lambda t, y: [y[1], 1.5 * y[0] ** 2], (0, 1), [4, slope], method="DOP853",
+                                     rtol=1e-12, atol=1e-12, dense_output=True)
+    assert abs(shot.y[0, -1] - 1) < 1e-7 and np.abs(shot.sol(x)[0] - ref(x)).max() < 1e-7
+    assert np.abs(refs.scipy_solution(problem)(x) - 4 / (1 + x) ** 2).max() < 1e-10  # no guess: the first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("guess", ["4/(1 + x)**2 + x*(1 - x)", SECOND_GUESS])
+def test_two_solutions_from_two_guesses(guess):
+    problem = BVP(*TWO)
+    with warnings.catch_warnings():  # the second solution converges slowly: the error counts, not the status
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = solve(problem, guess=guess, max_iter=3000)
+    x = _grid(problem)
+    ref = refs.scipy_solution(problem, guess=guess)
+    assert float(np.abs(result.sol(x).numpy() - ref(x.numpy())).max()) < 1e-6
+    if guess != SECOND_GUESS:
+        assert float((result.sol(x) - 4 / (1 + x) ** 2).abs().max()) < 1e-6
+    else:
+        assert float(result.sol(x).min()) < -10
+
+
 # -- 5. Gauss–Newton stationarity: noisy data ends with success -------------------------------------------------------
 
 def test_gtol_stops_at_the_least_squares_solution():

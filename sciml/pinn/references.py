@@ -280,8 +280,9 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
         ``max_nodes`` nodes), or ``solve_ivp``'s ``rtol`` and ``atol`` (times 0.01).
     max_nodes, n_mesh : int
         ``solve_bvp``'s node limit and initial mesh size.
-    guess : callable, optional
-        ``guess(x) -> Y`` (shape ``(n, len(x))``: the functions and their derivatives below the highest, then
+    guess : callable, str or list, optional
+        Expressions of the functions, as :func:`~sciml.pinn.solve`'s ``guess=`` (their derivatives fill the
+        state), or ``guess(x) -> Y`` (shape ``(n, len(x))``: the functions and their derivatives below the highest, then
         one row per integral condition), the initial guess of ``solve_bvp`` (zeros, then a bump, by default).
     """
     _check_problem(problem)
@@ -313,6 +314,8 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     bc_exprs = system.condition_exprs(ends)
     bc_fn = sympy.lambdify([ya, yb, system.unknowns], bc_exprs, _MODULES)
     mesh = np.linspace(a, b, n_mesh)
+    if (guess is not None and not callable(guess)) or isinstance(guess, sympy.Basic):
+        guess = _state_guess(problem, system, guess)
     guesses = [np.asarray(guess(mesh), dtype=float)] if guess is not None else [
         np.zeros((len(system.state), n_mesh)), _bump(system.state, mesh, a, b)]
     p0 = np.asarray(list(problem.unknowns.values()), dtype=float)
@@ -340,6 +343,20 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
     unknowns = dict(zip(problem.unknowns, np.atleast_1d(out.p).tolist(), strict=True)) if p0.size else {}
     evaluate = (lambda t: out.sol(a + b - t)) if system.flip else out.sol
     return _numeric(problem, system, evaluate, "scipy.integrate.solve_bvp", out, unknowns)
+
+
+def _state_guess(problem, system, guess):
+    """``guess(x) -> Y`` from expressions of the functions (as :func:`sciml.pinn.solve`'s ``guess=``): each
+    state row the expression's derivative of its order; integral states zero."""
+    from sciml.pinn._guess import _per_function
+    from sciml.pinn._parse import parse_side
+
+    x = problem.variable
+    exprs = {f: parse_side(e, where=f"guess[{f!r}]", functions=(), names={str(x): x})
+             for f, e in zip(problem.functions, _per_function(guess, problem), strict=True)}
+    rows = [sympy.lambdify(x, sympy.diff(exprs[f], x, k), _MODULES) if f in exprs else (lambda t: 0 * t)
+            for f, k in system.state]
+    return lambda t: np.stack([np.broadcast_to(np.asarray(r(t), dtype=float), np.shape(t)) for r in rows])
 
 
 def _bump(state, mesh, a, b) -> np.ndarray:

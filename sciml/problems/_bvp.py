@@ -157,7 +157,8 @@ class BVPProblem(Problem):
         if name not in self._solutions:
             build = {"exact": references.exact_solution, "sympy": references.dsolve_solution,
                      "scipy": references.scipy_solution}[name]
-            self._solutions[name] = build(self.bvp)
+            guess = self.solver.get("guess") if name == "scipy" else None  # solve_bvp from the same guess
+            self._solutions[name] = build(self.bvp) if guess is None else build(self.bvp, guess=guess)
         return self._solutions[name]
 
     def _error(self, name: str, result) -> float:
