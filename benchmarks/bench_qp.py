@@ -122,6 +122,11 @@ def inequality_cases():
         Q, c, A, b, G, h = random_batch(B)
         out.append(Case(f"inequality QPs n=10 me=3 mi=10, batch {B}",
                         lambda Q=Q, c=c, A=A, b=b, G=G, h=h: solve_qp(Q, c, A, b, G, h), _peers(Q, c, A, b, G, h)))
+    # the polish only where the interior-point method missed the tolerance (multipliers to the tolerance, not
+    # to rounding): the same peers, so the ratios side by side
+    out.append(Case(f"inequality QPs n=10 me=3 mi=10, batch {B}, polish='needed'",
+                    lambda Q=Q, c=c, A=A, b=b, G=G, h=h: solve_qp(Q, c, A, b, G, h, polish="needed"),
+                    {k: v for k, v in _peers(Q, c, A, b, G, h).items() if k == "qpth"}))
     return out
 
 
@@ -166,13 +171,19 @@ def summary(rows) -> str:
     """The targets of issue 16, met or not."""
     lines = []
     t1000 = [s for c, _, s, _, _ in rows if c.endswith("batch 1000")]
+    t_needed = [s for c, _, s, _, _ in rows if c.endswith("batch 1000, polish='needed'")]
     if t1000:
-        lines.append(f"[{'met' if t1000[0] <= 0.070 else 'NOT met'}] batch of 1000 random QPs in ≤ 70 ms: "
-                     f"{t1000[0] * 1e3:.1f} ms (qpth, published on this machine: 355 ms)")
+        lines.append(f"[{'met' if t1000[0] <= 0.070 else 'NOT met'}] batch of 1000 random QPs in ≤ 70 ms (default: "
+                     f"every element polished to rounding): {t1000[0] * 1e3:.1f} ms (qpth, measured on this "
+                     "machine: 355 ms)")
+    if t_needed:
+        lines.append(f"  the same with polish='needed' (only elements outside the tolerance polished): "
+                     f"{t_needed[0] * 1e3:.1f} ms")
     Q, c, A, b, G, h = random_batch(1000)
-    r = solve_qp(Q, c, A, b, G, h)
-    worst = float(r.kkt_residual.max())
-    lines.append(f"[{'met' if worst <= 1e-9 else 'NOT met'}] every instance at KKT residual ≤ 1e-9: worst {worst:.1e}")
+    for option in (True, "needed"):
+        worst = float(solve_qp(Q, c, A, b, G, h, polish=option).kkt_residual.max())
+        lines.append(f"[{'met' if worst <= 1e-9 else 'NOT met'}] every instance at KKT residual ≤ 1e-9 "
+                     f"(polish={option!r}): worst {worst:.1e}")
     exact, fd = _gradient_errors()
     lines.append(f"[{'met' if exact <= 1e-8 else 'NOT met'}] gradient vs the exact active-set derivative ≤ 1e-8: "
                  f"{exact:.1e} (vs central differences, h = 1e-6: {fd:.1e})")

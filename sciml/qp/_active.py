@@ -24,7 +24,7 @@ from sciml.qp import _residuals as R
 
 EPS_REG = 1e-13
 #: active-set updates the polish may make (:func:`_update`)
-PDAS_ROUNDS = 4
+PDAS_ROUNDS = 6
 
 
 def active_sets(d: R.Data, x, z, zl, zu):
@@ -132,20 +132,21 @@ def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-
     act = active_sets(d, x, z, zl, zu)
     if before is None:
         before = R.tolerance_ratio(R.measure(original, *back(*point)), eps_abs, eps_rel)
-    out, used = point, torch.zeros_like(before, dtype=torch.bool)
+    out, used, best = point, torch.zeros_like(before, dtype=torch.bool), before
     for _ in range(rounds):
         new, ok = _correct(d, act, point, reg, refine)
         pz, pzl, pzu = new[2:]
         signs_ok = (R.amin(pz, 0.0) >= 0) & (R.amin(pzl, 0.0) >= 0) & (R.amin(pzu, 0.0) >= 0)
         after = R.tolerance_ratio(R.measure(original, *back(*new)), eps_abs, eps_rel)
-        take = signs_ok & (after <= before) & ok & ~used
+        take = signs_ok & (after <= best) & ok
         out = tuple(torch.where(take.unsqueeze(-1), a, b) for a, b in zip(new, out, strict=True))
-        used = used | take
-        if bool(used.all()):
+        used, best = used | take, torch.where(take, after, best)
+        open_ = best > 1
+        if not bool(open_.any()):
             break
         following = _update(d, new)
         changed = torch.stack([(a != b).any(-1) for a, b in zip(following, act, strict=True)]).any(0)
-        if not bool((changed & ~used & ok).any()):
+        if not bool((changed & open_ & ok).any()):
             break
         act = following
     return out, used
