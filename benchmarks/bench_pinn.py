@@ -2,7 +2,9 @@
 
 Issue 13 adds the problems as users write them (:func:`as_written`): Lane–Emden with 2y'/x and Bessel's
 equation (singular at 0), an eigenvalue with an integral normalization from a guess, the two-solution problem
-(the default call's restart), the ε = 1e-3 shock layer by continuation; solve_bvp via sciml.pinn.references.
+(the default call's restart) and its second solution from a guess, the ε = 1e-3 shock layer by continuation and
+as written without it (solve continues by itself), Lane–Emden singular at the right end; solve_bvp via
+sciml.pinn.references.
 
 Two problems with closed forms: the seed u'' + u = 0, u(0) = 0, u(π/2) = 1 (exact sin x), and Bratu
 u'' + exp(u) = 0, u(0) = u(1) = 0 on its lower branch (exact −2 ln(cosh((x − ½)θ/2)/cosh(θ/4)), θ the smaller
@@ -16,6 +18,7 @@ Usage::
 
     python benchmarks/run.py pinn --threads 2          # the full run (SCIML_BENCH_QUICK=1: the quick one)
     python benchmarks/bench_pinn.py --threads 2 [--quick] [--seeds N] [--no-deepxde] [--out curves.png]
+                                    [--only seed,two_solutions_second]
 
 Times are wall-clock seconds of the process (``time.perf_counter``); the load average printed with the table
 says whether the machine was quiet. Nothing here asserts: the targets are reported as met or not met.
@@ -126,7 +129,36 @@ def as_written() -> list[Bench]:
               lambda x: lib(x).cos(math.pi * x) + erf(x / math.sqrt(2 * eps)) / math.erf(1 / math.sqrt(2 * eps)),
               None, {1e-4: 300.0}, {"parameters": {"eps": "1/1000"}},
               {"continuation": {"eps": [1e-1, 1e-2, 1e-3]}, "n_points": 256, "rtol": 1e-6}),
+        Bench("shock_layer_auto", "1e-3 y'' + x y' = ... as written, no continuation= (solve continues by itself)",
+              "1e-3*y'' + x*y' = -1e-3*pi**2*cos(pi*x) - pi*x*sin(pi*x)", (-1, 1), ["y(-1) = -2", "y(1) = 0"],
+              lambda x: lib(x).cos(math.pi * x) + erf(x / math.sqrt(2 * eps)) / math.erf(1 / math.sqrt(2 * eps)),
+              None, {1e-4: 600.0}, {}, {"n_points": 256, "rtol": 1e-6}),
+        Bench("lane_emden_right", "y'' - 2y'/(1 - x) + y^5 = 0, y'(1) = 0, y(0) = sqrt(3)/2 (singular at 1)",
+              "y'' - 2*y'/(1 - x) + y**5 = 0", (0, 1), ["y'(1) = 0", "y(0) = sqrt(3)/2"],
+              lambda x: 1 / lib(x).sqrt(1 + (1 - x) ** 2 / 3), None, {1e-6: 20.0}),
+        Bench("two_solutions_second", "y'' = 3y^2/2, y(0) = 4, y(1) = 1, the second solution (guess "
+              "4 - 3x - 40x(1 - x); reference solve_bvp from the same guess)", "y'' = 3*y**2/2", (0, 1),
+              ["y(0) = 4", "y(1) = 1"], _second_solution, None, {1e-6: 120.0}, {},
+              {"guess": SECOND_GUESS, "max_iter": 3000}),
     ]
+
+
+SECOND_GUESS = "4 - 3*x - 40*x*(1 - x)"
+
+
+def _second_solution(x):
+    """The second solution of y'' = 3y²/2, y(0) = 4, y(1) = 1: solve_bvp (tol 1e-10) from SECOND_GUESS."""
+    import numpy as np
+
+    from sciml.pinn import BVP
+    from sciml.pinn.references import scipy_solution
+
+    if "ref" not in _second_solution.__dict__:
+        _second_solution.ref = scipy_solution(BVP("y'' = 3*y**2/2", (0, 1), ["y(0) = 4", "y(1) = 1"]),
+                                              guess=SECOND_GUESS)
+    if isinstance(x, np.ndarray):
+        return _second_solution.ref(x)
+    return sys.modules["torch"].as_tensor(_second_solution.ref(x.cpu().numpy()), dtype=x.dtype, device=x.device)
 
 
 @dataclasses.dataclass
@@ -244,7 +276,7 @@ def run_scipy(bench: Bench) -> Curve:
         from sciml.pinn.references import NoReferenceError, scipy_solution
 
         problem = bench.statement()
-        call = lambda: scipy_solution(problem)  # noqa: E731
+        call = lambda: scipy_solution(problem, guess=bench.options.get("guess"))  # noqa: E731
         try:
             ref = call()
         except NoReferenceError as exc:
@@ -414,8 +446,9 @@ def _progress(bench: Bench, c: Curve) -> None:
 
 
 def report(*, seeds: int = 5, deepxde: bool = True, budget: float = DEEPXDE_BUDGET, out: str | None = None,
-           threads: int | None = None) -> str:
-    """Run everything and return the report (tables, then the targets as met / not met)."""
+           threads: int | None = None, only: list | None = None) -> str:
+    """Run everything (or the problems named in ``only``) and return the report (tables, then the targets as
+    met / not met)."""
     import importlib.util
     import platform
 
@@ -426,17 +459,18 @@ def report(*, seeds: int = 5, deepxde: bool = True, budget: float = DEEPXDE_BUDG
     have_dde = deepxde and importlib.util.find_spec("deepxde") is not None
     all_runs, texts, checks = {}, [], []
     cold = warm_up()
-    for bench in problems():
+    chosen = [b for b in problems() if only is None or b.name in only]
+    for bench in chosen:
         runs = {"sciml solve": [], "scipy solve_bvp": [run_scipy(bench)]}
         for s in range(seeds):
             runs["sciml solve"].append(run_sciml(bench, s))
             _progress(bench, runs["sciml solve"][-1])
         all_runs[bench.name] = runs
     if have_dde:  # after sciml: DeepXDE sets torch's default dtype globally
-        for bench in problems()[:2]:  # its recipe is written for the seed and Bratu
+        for bench in [b for b in chosen if b.name in ("seed", "bratu")]:  # its recipe is written for these
             all_runs[bench.name]["DeepXDE Adam+L-BFGS"] = [run_deepxde(bench, 0, budget)]
             _progress(bench, all_runs[bench.name]["DeepXDE Adam+L-BFGS"][0])
-    for bench in problems():
+    for bench in chosen:
         text, found = summarize(bench, all_runs[bench.name])
         texts.append(text)
         checks += found
@@ -470,6 +504,7 @@ def main(argv=None) -> int:
     parser.add_argument("--deepxde-budget", type=float, default=DEEPXDE_BUDGET,
                         help=f"seconds at most for each DeepXDE run (default {DEEPXDE_BUDGET:g})")
     parser.add_argument("--out", help="save the curves as a figure (e.g. curves.png)")
+    parser.add_argument("--only", help="comma-separated problem names (default: all), e.g. seed,lane_emden_right")
     args = parser.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -478,7 +513,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     seeds = args.seeds or (2 if args.quick else 5)
     print(report(seeds=seeds, deepxde=not (args.quick or args.no_deepxde), budget=args.deepxde_budget,
-                 out=args.out, threads=args.threads))
+                 out=args.out, threads=args.threads, only=args.only.split(",") if args.only else None))
     return 0
 
 
