@@ -78,6 +78,9 @@ def _krylov_cases():
     c_np = np.random.default_rng(1).standard_normal(C_sp.shape[0])
     S_sp = _laplacian(m // 2, shift=0.5)
     X0 = np.random.default_rng(2).standard_normal((n, 5))
+    mass = sp.diags([np.ones(m // 2 - 1), 4 * np.ones(m // 2), np.ones(m // 2 - 1)], [-1, 0, 1]) * 6
+    G_sp, L_half = sp.kron(mass, mass).tocsr(), _laplacian(m // 2)  # A x = λ B x, B a finite-element mass matrix
+    Y0 = np.random.default_rng(3).standard_normal((G_sp.shape[0], 5))
     return [
         Case(f"cg Laplacian n={n} (stencil operator)", lambda: linalg.cg(L_op, b, rtol=RTOL),
              {"scipy (CSR)": lambda: sla.cg(L_sp, b_np, rtol=RTOL)}),
@@ -94,6 +97,9 @@ def _krylov_cases():
              {"scipy": lambda: sla.bicgstab(C_sp, c_np, rtol=1e-8)}),
         Case(f"lobpcg 5 smallest n={n}", lambda: linalg.lobpcg(L_op, torch.from_numpy(X0), tol=1e-8, maxiter=5000),
              {"scipy": lambda: sla.lobpcg(L_sp, X0, largest=False, tol=1e-8, maxiter=5000)}),
+        Case(f"lobpcg generalized (B = mass matrix) 5 smallest n={G_sp.shape[0]}",
+             lambda: linalg.lobpcg(L_half, torch.from_numpy(Y0), G_sp, tol=1e-8, maxiter=5000),
+             {"scipy": lambda: sla.lobpcg(L_half, Y0, G_sp, largest=False, tol=1e-8, maxiter=5000)}),
     ]
 
 
