@@ -9,7 +9,9 @@ accuracy after a fixed number of epochs varies by seed by a few tenths of a perc
 :data:`MNIST_MLP` with :func:`mnist_mlp` is the recipe of the issue's MNIST target (784-128-128-10, Adam,
 5 epochs): pixels standardized by the training set's mean and standard deviation (:data:`MNIST_MEAN`,
 :data:`MNIST_STD`) in the network's first layer, batches of 128 and a one-cycle peak of 4·10⁻³.
-The benchmark, the slow test, ``sciml train mlp --data mnist`` and notebook 08 all train it.
+The benchmark, the slow test, ``sciml train mlp --data mnist`` and notebook 08 all train it. Its test accuracy
+over seeds 0-9 was 98.07-98.39 % (mean 98.23 %) at one torch thread and 98.14-98.38 % at two; the same network
+with Adam at a constant 10⁻³ in batches of 64 (the seeds' loop) had its worst seed near 97.2 %.
 """
 
 from __future__ import annotations
