@@ -109,3 +109,20 @@ def test_a_relation_of_a_term_with_itself_is_decided(expr, expected):
     ref = _sympy(expr, 0.5, 0.25)
     assert math.isclose(value, ref[0].real, rel_tol=1e-14)
     assert math.isclose(dx, ref[1].real, rel_tol=1e-14, abs_tol=0) and dy == 0.0
+
+
+# closed forms (IEEE semantics: 1/0 = inf, log(0) = -inf, as NumPy's reference in verify; SymPy's exact
+# substitution gives zoo/nan there instead): value, d/dx, d/dy
+STEPS_OF_SINGULAR = [
+    ("sign((E - x)/Heaviside(x))", (-1.2, -1.1), (1.0, 0.0, 0.0)),  # found by the order-2 corpus
+    ("floor(sqrt(Heaviside(y)*x)) + y", (0.7, -0.3), (-0.3, 0.0, 1.0)),
+    ("Heaviside(log(Heaviside(x)))*x", (-0.5, 0.25), (0.0, 0.0, 0.0)),
+]
+
+
+@pytest.mark.parametrize(("expr", "point", "expected"), STEPS_OF_SINGULAR)
+def test_a_step_of_a_singular_argument_has_zero_derivative(expr, point, expected):
+    assert _autograd(expr, *point) == expected
+    f = to_torch(expr, ["x", "y"])  # second order too, as the corpus checks
+    h = torch.func.hessian(lambda p: f(p[0], p[1]))(torch.tensor(point, dtype=torch.float64))
+    assert torch.equal(h, torch.zeros(2, 2, dtype=torch.float64))

@@ -45,6 +45,10 @@ _UNARY = {
 }
 
 
+#: steps: zero derivative wherever one exists. Their argument is detached, so no zero reaches its graph to meet
+#: an infinite slope there (0·∞ = NaN): sign((E - x)/Heaviside(x)) has derivative 0 at x < 0, as in SymPy
+_STEPS = (sympy.sign, sympy.Heaviside, sympy.floor, sympy.ceiling)
+
 #: finite at a point where their derivative is infinite (fractional powers are handled with ``Pow``)
 _INFINITE_SLOPE = (sympy.asin, sympy.acos, sympy.acosh)
 
@@ -120,6 +124,8 @@ def _compile(expr: sympy.Basic) -> Node:
         arg = args[0]
         if func in _INFINITE_SLOPE:
             arg = cut_where_constant(arg, constant_mask(expr.args[0], _compile))
+        if func in _STEPS:
+            return lambda env: op(_as_tensor_of(arg(env), env).detach())
         return lambda env: op(_as_tensor_of(arg(env), env))
     if func is sympy.atan2:
         y, x = args
@@ -130,7 +136,7 @@ def _compile(expr: sympy.Basic) -> Node:
     if func is sympy.Heaviside:
         x = args[0]
         h0 = float(expr.args[1]) if len(expr.args) > 1 else 0.5
-        return lambda env: _heaviside(_as_tensor_of(x(env), env), h0)
+        return lambda env: _heaviside(_as_tensor_of(x(env), env).detach(), h0)
     if isinstance(expr, sympy.core.relational.Relational):
         lhs, rhs = args
         ops = {"<": torch.lt, "<=": torch.le, ">": torch.gt, ">=": torch.ge, "==": torch.eq, "!=": torch.ne}
@@ -295,7 +301,10 @@ def _symbol_names(variables) -> list[str]:
 
 
 def _value_symbols(expr) -> set:
-    """The symbols the value of ``expr`` can vary with smoothly: those of ``Piecewise`` conditions alone do not."""
+    """The symbols the value of ``expr`` can vary with smoothly: those of ``Piecewise`` conditions or of steps
+    alone do not."""
+    if isinstance(expr, _STEPS):
+        return set()
     if isinstance(expr, sympy.Piecewise):
         return set().union(*(_value_symbols(e) for e, _ in expr.args))
     if isinstance(expr, sympy.Symbol):
