@@ -29,8 +29,9 @@ def _num(v: float) -> str:
 class Run:
     """The state of one :func:`minimize` call: iterates, counters, and the way the result is assembled."""
 
-    def __init__(self, obj, solver, shape, keep, callback, bar, box=None):
+    def __init__(self, obj, solver, shape, keep, callback, bar, box=None, progress=True):
         self.obj, self.solver, self.shape, self.callback, self.bar = obj, solver, shape, callback, bar
+        self.bar_shown = progress
         self.box = box
         self.trajectory = [] if keep else None
         self.values = [] if keep else None
@@ -41,7 +42,8 @@ class Run:
         if self.trajectory is not None:
             self.trajectory.append(z.clone())
             self.values.append(f)
-        self.bar.update(self.nit, f=f, grad=float(g.abs().max()))
+        if self.bar_shown:
+            self.bar.update(self.nit, f=f, grad=float(g.abs().max()))
         if self.callback is None:
             return True
         try:
@@ -83,10 +85,10 @@ class Run:
         self.solver.reset(z, f, g)
         curv = held = None
         while True:
-            if not math.isfinite(f) or not bool(torch.isfinite(g).all()):
+            gnorm = float(self._measure(z, g).abs().max())  # NaN when g has one: max propagates NaN
+            if not math.isfinite(f) or not math.isfinite(gnorm):
                 status = Status.UNBOUNDED if f == -math.inf else Status.NONFINITE
                 break
-            gnorm = float(self._measure(z, g).abs().max())
             if gnorm <= self.threshold or (self.nit and self._ftol_met):
                 if not check_hessian:
                     status = Status.SUCCESS if gnorm <= self.threshold else Status.FTOL

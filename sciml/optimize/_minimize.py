@@ -199,7 +199,7 @@ def minimize(fun, x0, *, method: str = "bfgs", jac=None, hess=None, args: tuple 
     keep = n <= 1000 if return_trajectory is None else bool(return_trajectory)
     obj = Objective(fun, shape, z.dtype, jac=jac, hess=hess, args=args, box=box)
     with progress_bar(progress, total=max_iter, desc=f"minimize ({solver.name})") as bar:
-        run = Run(obj, solver, shape, keep, callback, bar, box)
+        run = Run(obj, solver, shape, keep, callback, bar, box, progress=bool(progress))
         result = run.solve(z, gtol=gtol, rtol=rtol, ftol=ftol, max_iter=max_iter, escape=escape,
                            max_escapes=max_escapes, check_hessian=check_hessian, curvature_tol=curvature_tol)
     if result.status is Status.CALLBACK:
