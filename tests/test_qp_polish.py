@@ -26,7 +26,8 @@ def test_polish_recovers_the_optimum_from_a_wrong_active_set(generator):
     data, point, star = _wrong_active_set_point(generator)
     act = _active.active_sets(data, point[0], point[2], point[3], point[4])
     assert bool(act[0][:, 2].all())  # the guess really is wrong
-    new, used = _active.polish(data, point, 1e-9, 0.0)
+    new, used, ratio = _active.polish(data, point, 1e-9, 0.0)
+    assert bool((ratio <= 1).all())
     assert bool(used.all())
     for got, want in zip(new, (star["x"], star["lam"], star["mu"], star["mu_lb"], star["mu_ub"]), strict=True):
         torch.testing.assert_close(got, want, atol=1e-9, rtol=0)
@@ -34,7 +35,7 @@ def test_polish_recovers_the_optimum_from_a_wrong_active_set(generator):
 
 def test_without_the_active_set_update_the_wrong_guess_is_refused(generator):
     data, point, _ = _wrong_active_set_point(generator)
-    new, used = _active.polish(data, point, 1e-9, 0.0, rounds=1)
+    new, used, _ = _active.polish(data, point, 1e-9, 0.0, rounds=1)
     assert not bool(used.any())  # a negative multiplier or a violated row: the point is kept
     for got, was in zip(new, point, strict=True):
         assert torch.equal(got, was)

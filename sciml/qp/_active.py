@@ -124,7 +124,7 @@ def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-
     active set is updated by the primal–dual active-set rule (:func:`_update`) and the correction repeated, up
     to ``rounds`` times. ``d`` may be the equilibrated problem, ``back`` mapping its points to those of
     ``original``, where the test is made; ``before`` is the tolerance ratio of ``point`` where known. Returns the
-    point (of ``d``) and the mask of the elements that took it.
+    point (of ``d``), the mask of the elements that took it and the tolerance ratio of the point returned.
     """
     back = back or (lambda *pt: pt)
     original = d if original is None else original
@@ -149,7 +149,7 @@ def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-
         if not bool((changed & open_ & ok).any()):
             break
         act = following
-    return out, used
+    return out, used, best
 
 
 def input_gradients(d: R.Data, factors: Factors, x, y, z, gx, gy, gz):

@@ -114,6 +114,11 @@ class _Newton:
         return _max_step(self._values, torch.cat(d[2:], -1), self._mask)
 
 
+def _checks(iteration):
+    """Whether the certificates are looked for at this iteration (counted from the start of the solve)."""
+    return iteration >= CERT_FROM and iteration % 2 == 1
+
+
 def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None, factors=None, state=None,
                    first=0):
     """Solve a flat batch of QPs; ``data`` is a :class:`sciml.qp._residuals.Data` with batch dimension first.
@@ -153,7 +158,7 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         done = R.converged(meas, eps_abs, eps_rel) & running
         status = torch.where(done, R.Code.SOLVED, status)
         best = R.keep_best(best, meas, (x, y, z, zl, zu), running)
-        if (it + first >= CERT_FROM and (it + first) % 2 == 1) or it == max_iter:
+        if _checks(it + first) or it == max_iter:
             cert.check(original, *point, running & ~done, status)
         bad = ~torch.isfinite(torch.cat([x, y, z, zl, zu], -1)).all(-1) & (status == R.Code.RUNNING)
         status = torch.where(bad, R.Code.NUMERICAL, status)
@@ -197,7 +202,8 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         x, y = x + a * dx, y + a * dy
         s, sl, su = (s + a * ds).where(mG, 1.0), (sl + a * dsl).where(ml, 1.0), (su + a * dsu).where(mu_, 1.0)
         z, zl, zu = (z + a * dz).where(mG, 0.0), (zl + a * dzl).where(ml, 0.0), (zu + a * dzu).where(mu_, 0.0)
-        cert.steps = back(dx, dy, dz, dzl, dzu)
+        if _checks(it + first + 1) or it + 1 == max_iter:  # the step is tried as a ray at the next check
+            cert.steps = back(dx, dy, dz, dzl, dzu)
         rho = torch.where(running.unsqueeze(-1), (rho * 0.5).clamp(min=REG_MIN * scale.unsqueeze(-1)), rho)
         delta = torch.where(running.unsqueeze(-1), (delta * 0.5).clamp(min=REG_MIN), delta)
     status = torch.where(status == R.Code.RUNNING, R.Code.MAX_ITER, status)

@@ -80,22 +80,21 @@ def _mv(M, v):
 def measure(d: Data, x, y, z, zl, zu):
     """Residuals, gap and their scales per element (a dict of tensors of the batch shape)."""
     hz, lbz, ubz = d.h.where(d.mG, 0.0), d.lb.where(d.ml, 0.0), d.ub.where(d.mu, 0.0)
-    Ax, Gx, Qx = _mv(d.A, x), _mv(d.G, x), _mv(d.Q, x)
+    Ax, Gx, Qx = _mv(d.A, x), _mv(d.G, x).where(d.mG, 0.0), _mv(d.Q, x)
     zero = torch.zeros_like(x[..., :1])
-    viol = torch.cat([(Ax - d.b).abs(), (Gx - hz).clamp(min=0).where(d.mG, 0.0),
-                      (lbz - x).clamp(min=0).where(d.ml, 0.0), (x - ubz).clamp(min=0).where(d.mu, 0.0), zero], -1)
+    viol = torch.cat([(Ax - d.b).abs(), (Gx - hz).clamp(min=0), (lbz - x).clamp(min=0).where(d.ml, 0.0),
+                      (x - ubz).clamp(min=0).where(d.mu, 0.0), zero], -1)
     Aty, Gtz = _mv(d.A.mT, y), _mv(d.G.mT, z)
     zl, zu = zl.where(d.ml, 0.0), zu.where(d.mu, 0.0)
-    terms = (
-        (x * Qx).sum(-1), (d.c * x).sum(-1), (d.b * y).sum(-1), (hz * z).sum(-1), -(lbz * zl).sum(-1),
-        (ubz * zu).sum(-1))
-    return {
+    terms = ((x * Qx).sum(-1), (d.c * x).sum(-1), (d.b * y).sum(-1), (hz * z).sum(-1), -(lbz * zl).sum(-1),
+             (ubz * zu).sum(-1))
+    return {  # each scale the largest entry of the vectors the residual is made of (x is never empty)
         "primal": viol.amax(-1),
-        "primal_scale": torch.stack([_inf(Ax), _inf(d.b), _inf(Gx.where(d.mG, 0.0)), _inf(hz), _inf(x)]).amax(0),
+        "primal_scale": torch.cat([Ax, d.b, Gx, hz, x], -1).abs().amax(-1),
         "dual": _inf(Qx + d.c + Aty + Gtz - zl + zu),
-        "dual_scale": torch.stack([_inf(Qx), _inf(d.c), _inf(Aty), _inf(Gtz), _inf(zl), _inf(zu)]).amax(0),
+        "dual_scale": torch.cat([Qx, d.c, Aty, Gtz, zl, zu], -1).abs().amax(-1),
         "gap": sum(terms).abs(),
-        "gap_scale": torch.stack([t.abs() for t in terms]).amax(0),
+        "gap_scale": torch.stack(terms).abs().amax(0),
     }
 
 

@@ -316,21 +316,19 @@ def _polish(data, scaled, factors, point, code, eps_abs, eps_rel, every):
     element not certified infeasible if ``every``): a round on the equilibrated problem; for those still
     outside, two more there with more refinement (each a proximal Newton step from a better point), then
     rounds on the problem as given. Returns the point in the original variables."""
-    def ratio_of(d, f, pt):
-        return R.tolerance_ratio(R.measure(d, *unscale(f, *pt)), eps_abs, eps_rel)
-
-    ratio = ratio_of(data, factors, point)
+    ratio = R.tolerance_ratio(R.measure(data, *unscale(factors, *point)), eps_abs, eps_rel)
     feasible = (code != R.Code.PRIMAL_INFEASIBLE) & (code != R.Code.DUAL_INFEASIBLE)
     chosen = feasible if every else feasible & (ratio > 1)
     for refine in (POLISH_REFINE, 3, 3):
         if not bool(chosen.any()):
             return unscale(factors, *point)
         idx, (sub, sub_data, sub_scaled, sub_factors) = _subset(chosen, point, data, scaled, factors)
-        sub, _ = _active.polish(R.Data(*sub_scaled), sub, eps_abs, eps_rel, original=R.Data(*sub_data),
-                                back=lambda *pt, f=sub_factors: unscale(f, *pt), before=ratio[idx], refine=refine)
+        sub, _, sub_ratio = _active.polish(R.Data(*sub_scaled), sub, eps_abs, eps_rel, original=R.Data(*sub_data),
+                                           back=lambda *pt, f=sub_factors: unscale(f, *pt), before=ratio[idx],
+                                           refine=refine)
         for full, part in zip(point, sub, strict=True):
             full[idx] = part
-        ratio = ratio_of(data, factors, point)
+        ratio[idx] = sub_ratio
         chosen = feasible & (ratio > 1)
     point = unscale(factors, *point)
     if not bool(chosen.any()):
@@ -338,8 +336,8 @@ def _polish(data, scaled, factors, point, code, eps_abs, eps_rel, every):
     idx, (sub, sub_data) = _subset(chosen, point, data)
     sub_data = R.Data(*sub_data)
     for reg in ORIGINAL_POLISH:
-        sub, _ = _active.polish(sub_data, sub, eps_abs, eps_rel, reg=reg, refine=10)
-        if bool((R.tolerance_ratio(R.measure(sub_data, *sub), eps_abs, eps_rel) <= 1).all()):
+        sub, _, sub_ratio = _active.polish(sub_data, sub, eps_abs, eps_rel, reg=reg, refine=10)
+        if bool((sub_ratio <= 1).all()):
             break
     for full, part in zip(point, sub, strict=True):
         full[idx] = part
