@@ -102,9 +102,9 @@ def _executor(args):
         except (OSError, TimeoutError, ValueError) as exc:
             raise SystemExit(f"sciml verify: cannot reach the Dask scheduler at {args.dask!r} "
                              f"({type(exc).__name__}: {exc})") from None
-    from sciml.problems._pool import one_thread
+    import torch
 
-    client.run(one_thread)
+    client.run(torch.set_num_threads, 1)  # one torch thread per worker, as in sciml's own pool
     return client.get_executor(), closers
 
 
