@@ -13,12 +13,14 @@ import torch
 from sciml._validation import as_tensor, check_int
 from sciml.signal._gust import gustafsson
 from sciml.signal._lfilter import check_stable, coefficients, filter_last, normalised, states, steady_states
-from sciml.signal._segments import as_samples
+from sciml.signal._memory import recording
+from sciml.signal._segments import as_samples, check_finite
 from sciml.signal._sos import (
     SOSFiltFilt,
     cascade,
     forward_backward,
     normalised_sections,
+    section_states,
     stacked,
     zero_phase,
 )
@@ -206,20 +208,27 @@ def sosfiltfilt(sos, x, axis=-1, padtype="odd", padlen=None):
     True
     """
     sos = sections(sos)
-    x, axis_i = as_samples(x, "x", axis)
+    x, axis_i = as_samples(x, "x", axis, finite=False)
     x = x.to(torch.promote_types(x.dtype, sos.dtype))
     zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
     edge = _pad_edge(padtype, padlen, x.shape[-1], 2 * sos.shape[0] + 1 - zeros)
-    pairs = normalised_sections(sos.to(x.device), x.real.dtype)
-    zi = torch.stack([steady_states(b, a) for b, a in pairs])
-    scale = torch.cumprod(torch.stack([torch.ones((), dtype=zi.dtype, device=zi.device)]
-                                      + [b.sum() / a.sum() for b, a in pairs[:-1]]), 0)
-    zi = zi * scale[:, None]
-
-    normal = stacked(sos.to(x.device), x.real.dtype)
     if x.device.type == "cpu" and not x.is_complex():
-        return SOSFiltFilt.apply(normal, x, zi, edge, padtype).movedim(-1, axis_i)
-    return zero_phase(normal, x, zi, edge, padtype).movedim(-1, axis_i)
+        if recording(sos):
+            normal = stacked(sos, x.dtype)
+            zi = section_states(normal)
+        else:  # the coefficients in NumPy: microseconds, not torch's per-operation cost
+            s = sos.detach().numpy()
+            normal = torch.from_numpy(s / s[:, 3:4]).to(x.dtype)
+            zi = torch.from_numpy(section_states(normal.numpy()))
+        y = SOSFiltFilt.apply(normal, x, zi, edge, padtype)
+        # a NaN or an infinity anywhere reaches the backward pass's last output, y[..., 0] (SciPy's loop
+        # multiplies every state, 0·NaN = NaN): no pass over x first
+        if not bool(torch.isfinite(y[..., 0]).all()):
+            check_finite(x, "x")
+        return y.movedim(-1, axis_i)
+    check_finite(x, "x")
+    normal = stacked(sos.to(x.device), x.real.dtype)
+    return zero_phase(normal, x, section_states(normal), edge, padtype).movedim(-1, axis_i)
 
 
 def filtfilt(b, a, x, axis=-1, padtype="odd", padlen=None, method="pad", irlen=None):

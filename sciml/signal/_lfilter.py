@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from sciml._validation import as_tensor
 from sciml.signal._allpole import all_pole, fir
-from sciml.signal._segments import as_samples
+from sciml.signal._segments import as_samples, check_finite
 
 
 def _correlate(g: torch.Tensor, v: torch.Tensor, m: int) -> torch.Tensor:
@@ -205,13 +205,20 @@ def lfilter(b, a, x, axis=-1, zi=None):
     [0.5, 0.75, 0.875, 0.9375]
     """
     b, a = coefficients(b, a)
-    x, axis_i = as_samples(x, "x", axis)
+    x, axis_i = as_samples(x, "x", axis, finite=False)
     dtype = torch.promote_types(x.dtype, b.dtype)
     x = x.to(dtype)
     b, a = normalised(b.to(x.device), a.to(x.device), x.real.dtype)
     p = a.shape[0] - 1
+    # SciPy's loop carries a NaN or an infinity into every state and every later output (0·NaN = NaN), so with
+    # states the last outputs are finite exactly when the input is (barring overflow): no pass over x first
+    after = p > 0 and x.device.type == "cpu"
+    if not after:
+        check_finite(x, "x")
     z = None if zi is None else states(zi, x.movedim(-1, axis_i), p, axis_i)
     y, zf = filter_last(b, a, x, z, final=zi is not None)
+    if after and not bool(torch.isfinite(y[..., -1]).all()):
+        check_finite(x, "x")
     y = y.movedim(-1, axis_i)
     return y if zi is None else (y, zf.movedim(-1, axis_i))
 

@@ -16,11 +16,18 @@ from sciml.signal._windows import SpectralWarning, segment_window
 _BOUNDARIES = ("even", "odd", "constant", "zeros", None)
 
 
-def as_samples(x, name: str, axis) -> tuple[torch.Tensor, int]:
-    """``x`` as a finite floating tensor with its ``axis`` moved last, and that axis as a non-negative index."""
-    x = as_tensor(x, name, nonempty=True, finite=False)
-    if not bool(torch.isfinite(x.sum())) and not bool(torch.isfinite(x).all()):  # one reduction, not a mask
+def check_finite(x: torch.Tensor, name: str) -> None:
+    """Refuse NaN or infinite entries (one reduction, not a mask, unless the sum overflows)."""
+    if not bool(torch.isfinite(x.sum())) and not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite entries; clean the input first")
+
+
+def as_samples(x, name: str, axis, finite: bool = True) -> tuple[torch.Tensor, int]:
+    """``x`` as a floating tensor — finite unless ``finite=False`` (the caller checks) — with its ``axis`` moved
+    last, and that axis as a non-negative index."""
+    x = as_tensor(x, name, nonempty=True, finite=False)
+    if finite:
+        check_finite(x, name)
     if x.dim() == 0:
         raise ValueError(f"{name} must have at least one dimension (the samples), got a scalar")
     axis = check_axis(axis, x.dim())
