@@ -202,6 +202,21 @@ BAD = [
 ]
 
 
+@pytest.mark.parametrize("where", [0, 57, -1])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_samples_anywhere(where, bad):
+    """lfilter and sosfiltfilt check finiteness on their output's end (no pass over x): a NaN or an infinity
+    at either end or inside one row of a batch is still refused, for IIR, FIR and one-tap filters."""
+    x = np.ones((3, 200))
+    x[1, where] = bad
+    for call in (lambda: signal.lfilter(*BA["butter4"], x), lambda: signal.lfilter(*BA["fir"], x),
+                 lambda: signal.lfilter([2.0], [1.0], x), lambda: signal.lfilter(*BA["cheby1"], x + 1j),
+                 lambda: signal.sosfiltfilt(SOS["butter6"], x), lambda: signal.sosfiltfilt(SOS["butter3"], x,
+                                                                                            padtype=None)):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            call()
+
+
 @pytest.mark.parametrize("call, error, match", BAD)
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
