@@ -103,7 +103,8 @@ class QPResult(Result):
         Interior-point iterations per problem.
     certificate : (..., m + p + 2n) or (..., n) tensor, or None
         For ``INFEASIBLE`` problems the Farkas ray ``(λ, μ, μ_lb, μ_ub)``; for ``UNBOUNDED`` ones the ray ``d``
-        along which the objective decreases without bound (in ``certificate[..., :n]``); NaN elsewhere.
+        along which the objective decreases without bound (in ``certificate[..., :n]``); each scaled to a
+        largest entry of 1; NaN elsewhere.
     """
 
     x: torch.Tensor

@@ -187,8 +187,10 @@ class Certificates:
             pinf = primal_certificate(d, ty, tz, tzl, tzu, self.scales[0]) & open_
             dinf = dual_certificate(d, tx, self.scales[1]) & open_ & ~pinf
             ray = torch.cat([ty, tz.clamp(min=0), tzl.clamp(min=0), tzu.clamp(min=0)], -1)
-            self.primal = torch.where(pinf.unsqueeze(-1), ray, self.primal)
-            self.dual = torch.where(dinf.unsqueeze(-1), tx, self.dual)
+            # the rays scaled to a largest entry of 1 (the tests above are invariant under positive scaling)
+            self.primal = torch.where(pinf.unsqueeze(-1), ray / _inf(ray).clamp(min=1e-300).unsqueeze(-1),
+                                      self.primal)
+            self.dual = torch.where(dinf.unsqueeze(-1), tx / _inf(tx).clamp(min=1e-300).unsqueeze(-1), self.dual)
             status.masked_fill_(pinf, Code.PRIMAL_INFEASIBLE)
             status.masked_fill_(dinf, Code.DUAL_INFEASIBLE)
 
