@@ -217,7 +217,7 @@ def _reduced(d, Wg, Wl, Wu):
     B, n, p = Q.shape[0], Q.shape[-1], A.shape[-2]
     P = Q.new_zeros(B, n + p, n + p)
     H = P[:, :n, :n]
-    H.copy_(torch.baddbmm(Q, G.mT, Wg.unsqueeze(-1) * G))
+    H.copy_(Q + G.mT @ (Wg.unsqueeze(-1) * G))
     H.diagonal(dim1=-2, dim2=-1).add_(Wl * d.ml.to(Q.dtype) + Wu * d.mu.to(Q.dtype))
     P[:, :n, n:], P[:, n:, :n] = A.mT, A
     return P
