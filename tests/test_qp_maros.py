@@ -17,6 +17,13 @@ def test_small_problems_at_high_accuracy(name):
     assert s["objective_error"] <= 1e-6, s  # the published optimum has 8 significant digits
 
 
+def test_qpcboei2_at_1e_6_through_the_active_set_update():
+    # the interior-point method stalls on QPCBOEI2 (its reduced matrix loses accuracy); the polish's first active
+    # set has three negative multipliers and the primal-dual active-set update repairs it
+    s = MM.score("QPCBOEI2", 1e-6)
+    assert s["solved"] and s["objective_error"] <= 1e-6, s
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("eps", [1e-9, 1e-6])
 def test_whole_set_no_false_status_and_counts(eps):
