@@ -28,7 +28,9 @@ def _check_value(out, dtype) -> torch.Tensor:
                          "reduce it, e.g. with .sum()")
     if out.is_complex():
         raise TypeError("fun must return a real value, got a complex tensor; minimize |f|² or Re f instead")
-    return out.reshape(()).to(dtype)
+    if out.dim() or out.dtype != dtype:  # (a view of a 0-d tensor of the dtype would add a node to backward)
+        out = out.reshape(()).to(dtype)
+    return out
 
 
 class Objective:
@@ -55,9 +57,10 @@ class Objective:
         self.box = box
 
     def _flat(self, z: torch.Tensor) -> torch.Tensor:
+        x = z if z.shape == self.shape else z.reshape(self.shape)  # no view node in autograd's graph
         if self.fd is not None:
-            return as_scalar(self.fun(z.reshape(self.shape), *self.args), self.dtype)
-        return _check_value(self.fun(z.reshape(self.shape), *self.args), self.dtype)
+            return as_scalar(self.fun(x, *self.args), self.dtype)
+        return _check_value(self.fun(x, *self.args), self.dtype)
 
     def _black_box(self, z: torch.Tensor):
         return self.fun(z.reshape(self.shape), *self.args)
