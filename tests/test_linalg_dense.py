@@ -57,6 +57,22 @@ def test_solve_gradcheck_for_every_structure(generator, assume_a):
     assert torch.autograd.gradcheck(f, (M, b))
 
 
+def test_solve_above_the_exact_rcond_size_matches_scipy_and_gradcheck(generator):
+    """n > EXACT_RCOND_N: b is solved with Hager's first vector in one pass, real row-major A as its transpose;
+    batched, several right-hand sides, complex, a broadcast batch, and the gradient through the shared solve."""
+    n = 40
+    A = _randn(generator, 3, n, n) + 8 * torch.eye(n, dtype=F64)
+    B = _randn(generator, 3, n, 2)
+    for M, rhs in [(A, B), (A[0], B[0, :, 0]), (A[0], B), (torch.complex(A, A.flip(-1)), torch.complex(B, B)),
+                   (A[0].mT, B[0])]:  # the last one column-major: factored as it is
+        ref = np.linalg.solve(M.numpy(), rhs.numpy()) if rhs.dim() > 1 else scipy.linalg.solve(M.numpy(),
+                                                                                                rhs.numpy())
+        np.testing.assert_allclose(linalg.solve(M, rhs).numpy(), ref, rtol=1e-11, atol=1e-13)
+    M = A[0].clone().requires_grad_()
+    b = B[0, :, 0].clone().requires_grad_()
+    assert torch.autograd.gradcheck(linalg.solve, (M, b))
+
+
 def test_solve_refuses_what_assume_a_rules_out():
     with pytest.raises(ValueError, match="positive definite"):
         linalg.solve([[1.0, 2.0], [2.0, 1.0]], [1.0, 1.0], assume_a="pos")  # indefinite

@@ -73,10 +73,12 @@ def cond(A, p=None) -> torch.Tensor:
     return torch.linalg.cond(A, p)
 
 
-def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4) -> torch.Tensor:
+def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4, first=None) -> torch.Tensor:
     r"""Reciprocal 1-norm condition number :math:`1/(\|A\|_1 \|A^{-1}\|_1)` by Hager's estimator of
     :math:`\|A^{-1}\|_1`, from ``solve(X, adjoint)`` (:math:`A^{-1}X` or :math:`A^{-H}X`); ``like`` is
-    (..., n, n). O(n²) per iteration (LAPACK's ``gecon`` idea): a few solves instead of an SVD."""
+    (..., n, n). O(n²) per iteration (LAPACK's ``gecon`` idea): a few solves instead of an SVD. ``first`` is
+    :math:`A^{-1}e/n` when the caller solved it already (with its own right-hand sides: one pass over the
+    factors for both)."""
     n = like.shape[-1]
     if n <= EXACT_RCOND_N:  # small matrices: the exact ‖A⁻¹‖₁ from the inverse costs one solve, not eight
         inverse = solve(torch.eye(n, dtype=like.dtype, device=like.device).expand_as(like), False)
@@ -87,7 +89,7 @@ def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4) -> to
     est = torch.zeros(like.shape[:-2], dtype=like.real.dtype, device=like.device)
     sign = None
     for it in range(iters):
-        y = solve(x, False)
+        y = first if it == 0 and first is not None else solve(x, False)
         new, new_sign = y.abs().sum((-2, -1)), torch.sgn(y)
         if it > 0 and bool(((new <= est) | (new_sign == sign).all(-2).squeeze(-1)).all()):
             est = torch.maximum(est, new)  # LAPACK's lacn2 stops here: no gain, or the sign vector repeats
@@ -156,10 +158,11 @@ def _judge(rcond: torch.Tensor, A: torch.Tensor, name: str, *, stacklevel: int =
         )
 
 
-def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, transposed: bool = False) -> torch.Tensor:
+def _rcond(LU: torch.Tensor, pivots: torch.Tensor, norm1: torch.Tensor, transposed: bool = False,
+           first=None) -> torch.Tensor:
     """Reciprocal 1-norm condition number of ``A`` from its LU factors (of :math:`A^\top` when ``transposed``),
     by :func:`_hager`."""
-    return _hager(lambda X, adjoint: _lu_solve(LU, pivots, transposed, X, adjoint), norm1, LU)
+    return _hager(lambda X, adjoint: _lu_solve(LU, pivots, transposed, X, adjoint), norm1, LU, first=first)
 
 
 def _checked_norm1(A: torch.Tensor, name: str = "A") -> torch.Tensor:
@@ -171,19 +174,23 @@ def _checked_norm1(A: torch.Tensor, name: str = "A") -> torch.Tensor:
     return norm1
 
 
-def _factor(A: torch.Tensor, norm1: torch.Tensor, name: str = "A"):
+def _factor(A: torch.Tensor, norm1: torch.Tensor, name: str = "A", rhs: torch.Tensor | None = None):
     """LU-factorize ``A`` (safely for large batches, as its transpose when :func:`_transposed`); raise for
     singular, warn for ill-conditioned matrices (Hager's estimate from the factors). Returns
-    ``(LU, pivots, transposed)`` for :func:`_lu_solve`."""
+    ``(LU, pivots, transposed, x)`` for :func:`_lu_solve`, with :math:`x = A^{-1}` ``rhs`` when ``rhs`` (of
+    the batch shape of ``A``) is given: solved in one pass over the factors with Hager's first vector."""
     transposed = _transposed(A)
     LU, pivots, info = _guard.lu_factor(A.mT if transposed else A)
+    x = first = None
+    singular = bool((info > 0).any())
+    if rhs is not None and not singular and A.shape[-1] > EXACT_RCOND_N:
+        start = torch.full((*rhs.shape[:-1], 1), 1.0 / A.shape[-1], dtype=rhs.dtype, device=rhs.device)
+        both = _lu_solve(LU, pivots, transposed, torch.cat([rhs, start], -1), False)
+        x, first = both[..., :-1], both[..., -1:].detach()
     with torch.no_grad():
-        if bool((info > 0).any()):
-            rcond = torch.zeros(())
-        else:
-            rcond = _rcond(LU.detach(), pivots, norm1, transposed)
+        rcond = torch.zeros(()) if singular else _rcond(LU.detach(), pivots, norm1, transposed, first)
     _judge(rcond, A, name)
-    return LU, pivots, transposed
+    return LU, pivots, transposed, x
 
 
 def _symmetric_solver(A: torch.Tensor, assume_a: str, name: str = "A"):
@@ -311,11 +318,13 @@ def solve(A, b, *, assume_a: str = "gen", dtype=None, device=None) -> torch.Tens
             check_hermitian(A, "A", what=f"{'Hermitian' if assume_a == 'her' else 'symmetric'} for "
                             f"assume_a={assume_a!r}", conjugate=assume_a == "her" or not A.is_complex(),
                             fix="; use assume_a='gen' for general matrices")
-        LU, pivots, transposed = _factor(A, norm1)
+        together = batch == A.shape[:-2]  # b solved with the condition estimate's first vector
+        LU, pivots, transposed, x = _factor(A, norm1, rhs=_expand(batch, rhs)[0] if together else None)
         if batch != LU.shape[:-2]:
             LU, pivots = LU.expand(*batch, n, n), pivots.expand(*batch, n)
         A_b, rhs = _expand(batch, A, rhs)
-        x = _guard.recheck(A_b, _lu_solve(LU, pivots, transposed, rhs, False), rhs)
+        x = _lu_solve(LU, pivots, transposed, rhs, False) if x is None else x
+        x = _guard.recheck(A_b, x, rhs)
     return x.squeeze(-1) if vector else x
 
 
@@ -371,6 +380,6 @@ def inv(A, *, dtype=None, device=None) -> torch.Tensor:
     SingularMatrixError: A is singular (a zero pivot: reciprocal condition number 0); ...
     """
     A = as_square(A, dtype=dtype, device=device, finite=False)
-    LU, pivots, transposed = _factor(A, _checked_norm1(A))
+    LU, pivots, transposed, _ = _factor(A, _checked_norm1(A))
     eye = torch.eye(A.shape[-1], dtype=A.dtype, device=A.device).expand_as(A)
     return _guard.recheck(A, _lu_solve(LU, pivots, transposed, eye, False), eye)
