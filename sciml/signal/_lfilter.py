@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from sciml._validation import as_tensor
 from sciml.signal._allpole import all_pole, fir
+from sciml.signal._memory import recording
 from sciml.signal._segments import as_samples, check_finite
 
 
@@ -30,18 +31,23 @@ def _correlate(g: torch.Tensor, v: torch.Tensor, m: int) -> torch.Tensor:
     return torch.stack([(g[..., k:] * v[..., :n - k]).sum() if k < n else g.new_zeros(()) for k in range(m)])
 
 
+def _scipy_lfilter(b: torch.Tensor, a: torch.Tensor, x: torch.Tensor, zi: torch.Tensor | None) -> torch.Tensor:
+    """``scipy.signal.lfilter(b, a, x, zi=zi)[0]`` along the last dimension of CPU tensors."""
+    arrays = [t.detach().numpy() for t in (b, a, x)]
+    if zi is None:
+        y = scipy.signal.lfilter(*arrays, axis=-1)
+    else:
+        y = scipy.signal.lfilter(*arrays, axis=-1, zi=zi.detach().numpy().copy())[0]
+    return torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
+
+
 class _LFilter(torch.autograd.Function):
     """``scipy.signal.lfilter(b, a, x, zi=zi)[0]`` along the last dimension (normalised ``a``), with the
     adjoint-filter backward pass."""
 
     @staticmethod
     def forward(ctx, b, a, x, zi):  # the ctx-first form: no per-call signature binding (setup_context costs it)
-        arrays = [t.detach().numpy() for t in (b, a, x)]
-        if zi is None:
-            y = scipy.signal.lfilter(*arrays, axis=-1)
-        else:
-            y = scipy.signal.lfilter(*arrays, axis=-1, zi=zi.detach().numpy().copy())[0]
-        y = torch.from_numpy(np.ascontiguousarray(y)).to(x.dtype)
+        y = _scipy_lfilter(b, a, x, zi)
         ctx.save_for_backward(b, a, x, y)
         ctx.has_zi = zi is not None
         return y
@@ -68,6 +74,8 @@ def recursion(b: torch.Tensor, a: torch.Tensor, x: torch.Tensor, zi: torch.Tenso
     if x.device.type == "cpu":
         if zi is not None:
             zi = zi.expand(*x.shape[:-1], zi.shape[-1])
+        if not recording(b, a, x, zi):  # no autograd node to build
+            return _scipy_lfilter(b, a, x, zi)
         return _LFilter.apply(b, a, x, zi)
     p, n = a.shape[0] - 1, x.shape[-1]
     w = fir(b, x)
