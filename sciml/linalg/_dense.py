@@ -9,7 +9,7 @@ import torch
 
 from sciml._validation import as_tensor, check_choice
 from sciml.linalg import _guard
-from sciml.linalg._checks import as_square, check_finite, check_hermitian
+from sciml.linalg._checks import BLOCK, as_square, check_finite, check_hermitian
 
 #: up to this size the reciprocal condition number is exact (from the inverse), above it Hager's estimate
 EXACT_RCOND_N = 32
@@ -106,15 +106,11 @@ def _hager(solve, norm1: torch.Tensor, like: torch.Tensor, iters: int = 4, first
     return 1.0 / (norm1 * inv_norm)
 
 
-#: entries of |A| formed at a time by :func:`_norm1` (1 MiB in float64: cache-sized, reused)
-NORM_BLOCK = 1 << 17
-
-
 def _norm1(A: torch.Tensor) -> torch.Tensor:
     """‖A‖₁, the largest column sum of |a_ij|, in blocks of rows: |A| whole would be a temporary the size of ``A``,
     whose page faults cost ten times the sum at n = 3000 (``matrix_norm(ord=1)`` is slower still)."""
     rows, n = A.shape[-2], A.shape[-1]
-    step = max(1, NORM_BLOCK // max(1, A[..., 0, :].numel()))
+    step = max(1, BLOCK // max(1, A[..., 0, :].numel()))
     if step >= rows:
         return A.abs().sum(-2).amax(-1)
     block = torch.empty((*A.shape[:-2], step, n), dtype=A.real.dtype, device=A.device)
