@@ -33,7 +33,9 @@ def test_whole_set_no_false_status_and_counts(eps):
     assert not false, f"false solved/infeasible: {false}"
     solved = sum(s["solved"] for s in scores)
     solved40 = sum(s["solved"] for s in scores if s["name"] in smallest)
-    # issue 16's targets: 37/40 and 50/62 at 1e-9 (measured: 38 and 53); 40/40 and 60/62 at 1e-6 (measured: 39
-    # and 59, QPCBOEI2, QFORPLAN and QCAPRI unsolved) -- the floor is what is reached
-    floor = {1e-9: (38, 53), 1e-6: (39, 59)}[eps]
+    # issue 16's targets: 37/40 and 50/62 at 1e-9 (measured: 38 and 53); 40/40 and 60/62 at 1e-6 (measured: 40
+    # and 61, QFORPLAN unsolved: its gap stays at 7e-5 with terms of 1.5e10, rounding-bound). QPCBOEI1 and QCAPRI
+    # at 1e-6 hinge on the last digits of a stalled interior-point run (their gaps are y·(b − Ax) at rounding
+    # level with |y| ~ 1e7), so the floor at 1e-6 is the target, not the count
+    floor = {1e-9: (38, 53), 1e-6: (40, 60)}[eps]
     assert (solved40, solved) >= floor, (solved40, solved, [s["name"] for s in scores if not s["solved"]])

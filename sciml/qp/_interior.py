@@ -163,9 +163,10 @@ def interior_point(data, *, eps_abs, eps_rel, max_iter, warm=None, original=None
         bad = ~torch.isfinite(torch.cat([x, y, z, zl, zu], -1)).all(-1) & (status == R.Code.RUNNING)
         status = torch.where(bad, R.Code.NUMERICAL, status)
         running = status == R.Code.RUNNING
-        if not bool(running.any()) or it == max_iter:
+        left = int(running.sum())  # the one convergence check that reads back (with the zero-pivot test)
+        if not left or it == max_iter:
             break
-        if B >= 16 and int(running.sum()) <= SHRINK * B:  # go on with the few still running
+        if B >= 16 and left <= SHRINK * B:  # go on with the few still running
             idx = torch.nonzero(running).squeeze(-1)
             sub = interior_point(
                 R.Data(*(t[idx] for t in data)), eps_abs=eps_abs, eps_rel=eps_rel, max_iter=max_iter - it,
