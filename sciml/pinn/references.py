@@ -331,8 +331,11 @@ def scipy_solution(problem, *, tol: float = 1e-10, max_nodes: int = 100_000, n_m
 
     # zero first; a bump when zero is degenerate or trivial (eigenproblems); a 100 times looser tolerance when a
     # thin layer needs more than max_nodes nodes
+    if not np.isfinite(guesses[0]).all():
+        raise ValueError("guess is not finite on the mesh; give a guess defined on the whole domain")
     for y0, t in ((y0, t) for t in (tol, 100 * tol) for y0 in guesses):
-        out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=t, max_nodes=max_nodes, **kwargs)
+        with np.errstate(all="ignore"):  # a wild guess overflows inside Newton's steps: solve_bvp then fails
+            out = scipy.integrate.solve_bvp(fun, bc, mesh, y0, tol=t, max_nodes=max_nodes, **kwargs)
         if out.success and not (p0.size and np.abs(out.y).max() < 1e-8):  # y ≡ 0 with unknowns: trivial, go on
             break
     else:
