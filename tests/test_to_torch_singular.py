@@ -126,3 +126,22 @@ def test_a_step_of_a_singular_argument_has_zero_derivative(expr, point, expected
     f = to_torch(expr, ["x", "y"])  # second order too, as the corpus checks
     h = torch.func.hessian(lambda p: f(p[0], p[1]))(torch.tensor(point, dtype=torch.float64))
     assert torch.equal(h, torch.zeros(2, 2, dtype=torch.float64))
+
+
+def test_an_infinite_factor_of_a_singular_argument():
+    # found by the depth-4 corpus (seed 2): tan(x)/Heaviside(x) is +inf for x < 0 near -1.87, so the whole
+    # expression is 0 on a neighbourhood there and its derivative is 0 (SymPy's too)
+    expr = "(x + Max(y, log(3)/x))/sqrt(tan(x)/Heaviside(x))"
+    value, dx, dy = _autograd(expr, -1.87, -1.99)
+    assert (value, dx, dy) == (0.0, 0.0, 0.0)
+    _, dx, dy = _autograd(expr, 0.5, -1.99)  # x > 0: SymPy's derivative
+    ref = _sympy(expr, 0.5, -1.99)
+    assert math.isclose(dx, ref[1].real, rel_tol=1e-12) and math.isclose(dy, ref[2].real, abs_tol=1e-15)
+
+
+def test_an_unevaluated_tree_means_what_sympy_makes_of_it():
+    y = sympy.Symbol("y", real=True)
+    expr = sympy.tan(sympy.sign(sympy.exp(sympy.tan(y), evaluate=False), evaluate=False), evaluate=False)
+    f = to_torch(expr, ["y"])
+    # exp(tan(y)) underflows to 0 in float64 near -pi/2, but it is positive: sign is 1, as SymPy evaluates it
+    assert f(torch.tensor(-1.5703795407351646, dtype=torch.float64)).item() == math.tan(1.0)

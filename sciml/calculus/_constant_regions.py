@@ -5,14 +5,15 @@ Reverse mode multiplies derivatives along the chain, and ``0 · ∞`` is NaN: in
 and its derivative is 0 (SymPy's too), but autograd forms ``∞ · 0``. The same happens under any function whose
 derivative is infinite at a finite value (``sqrt``, fractional powers, ``asin``/``acos`` at ±1, ``acosh`` at 1)
 applied to an argument that is locally constant: a constant, a piecewise-constant function (``Heaviside``,
-``sign``, ``floor``, ``ceiling``, ``atan2(0, ·)``, relations), a product with a locally zero factor, an active
+``sign``, ``floor``, ``ceiling``, ``atan2(0, ·)``, relations), a product with a locally zero or infinite factor
+(``tan(x)/Heaviside(x)`` at x < 0 is ±inf on a neighbourhood), an active
 ``Piecewise`` branch of such terms, or any function of these.
 
 :func:`constant_mask` returns a node that computes the (elementwise) mask of points where an expression is
 locally constant — conservatively: ``False`` where it cannot tell — or ``None`` when the expression is never
-locally constant by its structure, so that the common case costs nothing. The singular function is then applied
-to ``where(mask, u.detach(), u)``, whose backward selects rather than multiplies: the infinite derivative is
-dropped at the masked points and nowhere else.
+locally constant by its structure, so that the common case costs nothing. The argument is then evaluated on inputs
+detached at the masked points (``where(mask, x.detach(), x)``), whose backward selects rather than multiplies:
+the infinite derivative is dropped at the masked points and nowhere else.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ def _or(a, b):
     return a | b
 
 
-def _is_zero(value):
-    return value == 0 if isinstance(value, torch.Tensor) else bool(value == 0)
+def _absorbing(value):
+    # 0 and ±inf absorb a product's other (finite, non-zero) factors: 0·g, ±inf·g are locally constant
+    if isinstance(value, torch.Tensor):
+        return (value == 0) | torch.isinf(value)
+    return bool(value == 0 or abs(value) == float("inf"))
 
 
 def constant_mask(expr: sympy.Basic, compile_node: Callable) -> Mask | None:
@@ -81,7 +85,7 @@ def constant_mask(expr: sympy.Basic, compile_node: Callable) -> Mask | None:
 
 
 def _product_mask(expr, subs, compile_node) -> Mask | None:
-    # constant where every factor is, or where one locally constant factor is zero
+    # constant where every factor is, or where one locally constant factor is zero or infinite
     zeros = [(s, compile_node(a)) for s, a in zip(subs, expr.args, strict=True) if s is not None]
     if not zeros:
         return None
@@ -94,7 +98,7 @@ def _product_mask(expr, subs, compile_node) -> Mask | None:
                 return True
             m = lc(env)
             if m is not False:
-                out = _or(out, _and_all((m, _is_zero(value(env)))))
+                out = _or(out, _and_all((m, _absorbing(value(env)))))
         return out
 
     return mask
@@ -119,19 +123,21 @@ def _piecewise_mask(expr, compile_node) -> Mask | None:
 
 
 def cut_where_constant(arg_node, mask: Mask | None):
-    """``arg_node`` with its gradient cut where ``mask`` holds (the identity when ``mask`` is ``None``)."""
+    """``arg_node`` with its gradient cut where ``mask`` holds (the identity when ``mask`` is ``None``).
+
+    The inputs are replaced by detached copies at the masked points before ``arg_node`` runs ("double
+    where"): the zero derivative then meets no infinite factor inside the argument either (``tan(x)/0``),
+    and the selection of ``where`` drops whatever NaN its backward forms there.
+    """
     if mask is None:
         return arg_node
 
     def node(env):
-        u = arg_node(env)
-        if not isinstance(u, torch.Tensor):
-            return u
         m = mask(env)
-        if m is False or not u.requires_grad:
-            return u
+        if m is False or not any(isinstance(v, torch.Tensor) and v.requires_grad for v in env.values()):
+            return arg_node(env)
         if m is True:  # still in the graph (with a zero derivative), so autograd.grad finds the inputs
-            m = torch.ones((), dtype=torch.bool, device=u.device)
-        return torch.where(m, u.detach(), u)
+            m = torch.ones((), dtype=torch.bool)
+        return arg_node({k: torch.where(m.to(v.device), v.detach(), v) for k, v in env.items()})
 
     return node

@@ -314,6 +314,14 @@ def _value_symbols(expr) -> set:
     return set().union(*(_value_symbols(a) for a in expr.args))
 
 
+def _evaluated(expr):
+    # a tree built with evaluate=False means what SymPy makes of it: sign(exp(u)) is 1, not torch's
+    # sign(0) where exp(u) underflows
+    if not expr.args or isinstance(expr, _UNEVALUATED):
+        return expr
+    return expr.func(*(_evaluated(a) for a in expr.args))
+
+
 def _fold_trivial_relations(expr):
     # `y <= y` stays unevaluated in SymPy yet is true at every real point; folding it lets SymPy evaluate
     # what it decides, e.g. Abs(log(Piecewise((-3, y <= y), (y, True)))) to the real constant |log(-3)|
@@ -350,7 +358,7 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     tensor(17., dtype=torch.float64)
     """
     names = _symbol_names(variables)
-    expr = _fold_trivial_relations(parse(expr, where="expr", symbols=names))
+    expr = _fold_trivial_relations(_evaluated(parse(expr, where="expr", symbols=names)))
     node = _compile(expr)
     present = {str(s) for s in _value_symbols(expr)}
     absent = [n for n in names if n not in present]
