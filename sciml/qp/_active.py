@@ -21,8 +21,13 @@ from __future__ import annotations
 import torch
 
 from sciml.qp import _residuals as R
+from sciml.qp._scaling import unscale
 
 EPS_REG = 1e-13
+#: the regularizations of the last polish rounds, on the unscaled problem (each kept only where it helps)
+ORIGINAL_POLISH = (1e-10, 1e-8, 1e-6)
+#: iterative refinement steps of the first polish round (on the equilibrated problem)
+POLISH_REFINE = 1
 #: active-set updates the polish may make (:func:`_update`)
 PDAS_ROUNDS = 6
 
@@ -150,6 +155,45 @@ def polish(d: R.Data, point, eps_abs, eps_rel, back=None, original=None, reg=1e-
             break
         act = following
     return out, used, best
+
+
+def _subset(mask, *groups):
+    """The indices of ``mask`` and each group of tensors restricted to them."""
+    idx = torch.nonzero(mask).squeeze(-1)
+    return idx, [tuple(t[idx] for t in g) for g in groups]
+
+
+def polish_batch(data, scaled, factors, point, code, eps_abs, eps_rel, every):
+    """The active-set polish (:func:`polish`) of the elements outside the tolerance (of every
+    element not certified infeasible if ``every``): a round on the equilibrated problem; for those still
+    outside, two more there with more refinement (each a proximal Newton step from a better point), then
+    rounds on the problem as given. Returns the point in the original variables."""
+    ratio = R.tolerance_ratio(R.measure(data, *unscale(factors, *point)), eps_abs, eps_rel)
+    feasible = (code != R.Code.PRIMAL_INFEASIBLE) & (code != R.Code.DUAL_INFEASIBLE)
+    chosen = feasible if every else feasible & (ratio > 1)
+    for refine in (POLISH_REFINE, 3, 3):
+        if not bool(chosen.any()):
+            return unscale(factors, *point)
+        idx, (sub, sub_data, sub_scaled, sub_factors) = _subset(chosen, point, data, scaled, factors)
+        sub, _, sub_ratio = polish(R.Data(*sub_scaled), sub, eps_abs, eps_rel, original=R.Data(*sub_data),
+                                           back=lambda *pt, f=sub_factors: unscale(f, *pt), before=ratio[idx],
+                                           refine=refine)
+        for full, part in zip(point, sub, strict=True):
+            full[idx] = part
+        ratio[idx] = sub_ratio
+        chosen = feasible & (ratio > 1)
+    point = unscale(factors, *point)
+    if not bool(chosen.any()):
+        return point
+    idx, (sub, sub_data) = _subset(chosen, point, data)
+    sub_data = R.Data(*sub_data)
+    for reg in ORIGINAL_POLISH:
+        sub, _, sub_ratio = polish(sub_data, sub, eps_abs, eps_rel, reg=reg, refine=10)
+        if bool((sub_ratio <= 1).all()):
+            break
+    for full, part in zip(point, sub, strict=True):
+        full[idx] = part
+    return point
 
 
 def input_gradients(d: R.Data, factors: Factors, x, y, z, gx, gy, gz):

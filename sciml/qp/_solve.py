@@ -33,10 +33,6 @@ MESSAGES = {
                  "the checked ray result.certificate[..., :n]; x and the multipliers are NaN; add constraints or "
                  "curvature",
 }
-#: the regularizations of the last polish rounds, on the unscaled problem (each kept only where it helps)
-ORIGINAL_POLISH = (1e-10, 1e-8, 1e-6)
-#: iterative refinement steps of the first polish round (on the equilibrated problem)
-POLISH_REFINE = 1
 #: a result within this many times the tolerance is INACCURATE rather than a failure
 LOOSE = 1e3
 
@@ -268,7 +264,7 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
                                original=data, factors=factors)
         code, nit, cert = point[5], point[6], point[7]
         point = point[:5]
-        point = (_polish(data, scaled, factors, point, code, eps_abs, eps_rel, polish is True) if polish
+        point = (_active.polish_batch(data, scaled, factors, point, code, eps_abs, eps_rel, polish is True) if polish
                  else unscale(factors, *point))
         meas = R.measure(data, *point)
         status = _classify(code, R.tolerance_ratio(meas, eps_abs, eps_rel))
@@ -303,45 +299,6 @@ def solve_qp(Q, c, A=None, b=None, G=None, h=None, *, lb=None, ub=None, eps_abs=
         mu_ub=mu_ub, primal_residual=meas["primal"], dual_residual=meas["dual"], gap=meas["gap"],
         nit=nit.reshape(batch), certificate=certificate.reshape(*batch, -1))
     return conclude(result, throw=throw, category=QPWarning)
-
-
-def _subset(mask, *groups):
-    """The indices of ``mask`` and each group of tensors restricted to them."""
-    idx = torch.nonzero(mask).squeeze(-1)
-    return idx, [tuple(t[idx] for t in g) for g in groups]
-
-
-def _polish(data, scaled, factors, point, code, eps_abs, eps_rel, every):
-    """The active-set polish (:func:`sciml.qp._active.polish`) of the elements outside the tolerance (of every
-    element not certified infeasible if ``every``): a round on the equilibrated problem; for those still
-    outside, two more there with more refinement (each a proximal Newton step from a better point), then
-    rounds on the problem as given. Returns the point in the original variables."""
-    ratio = R.tolerance_ratio(R.measure(data, *unscale(factors, *point)), eps_abs, eps_rel)
-    feasible = (code != R.Code.PRIMAL_INFEASIBLE) & (code != R.Code.DUAL_INFEASIBLE)
-    chosen = feasible if every else feasible & (ratio > 1)
-    for refine in (POLISH_REFINE, 3, 3):
-        if not bool(chosen.any()):
-            return unscale(factors, *point)
-        idx, (sub, sub_data, sub_scaled, sub_factors) = _subset(chosen, point, data, scaled, factors)
-        sub, _, sub_ratio = _active.polish(R.Data(*sub_scaled), sub, eps_abs, eps_rel, original=R.Data(*sub_data),
-                                           back=lambda *pt, f=sub_factors: unscale(f, *pt), before=ratio[idx],
-                                           refine=refine)
-        for full, part in zip(point, sub, strict=True):
-            full[idx] = part
-        ratio[idx] = sub_ratio
-        chosen = feasible & (ratio > 1)
-    point = unscale(factors, *point)
-    if not bool(chosen.any()):
-        return point
-    idx, (sub, sub_data) = _subset(chosen, point, data)
-    sub_data = R.Data(*sub_data)
-    for reg in ORIGINAL_POLISH:
-        sub, _, sub_ratio = _active.polish(sub_data, sub, eps_abs, eps_rel, reg=reg, refine=10)
-        if bool((sub_ratio <= 1).all()):
-            break
-    for full, part in zip(point, sub, strict=True):
-        full[idx] = part
-    return point
 
 
 def _fix_variables(flat):
