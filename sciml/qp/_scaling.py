@@ -26,8 +26,9 @@ def equilibrate(d: Data, sweeps: int = 10):
     E = torch.ones_like(b)
     F = torch.ones_like(h.where(d.mG, 0.0))
     for _ in range(sweeps):
-        col = torch.stack([Q.abs().amax(-2), amax(A.abs().mT), amax(G.abs().mT)]).amax(0)
-        dd, de, df = _safe(col), _safe(amax(A.abs())), _safe(amax(G.abs()))
+        absA, absG = A.abs(), G.abs()
+        col = torch.stack([Q.abs().amax(-2), amax(absA.mT), amax(absG.mT)]).amax(0)
+        dd, de, df = _safe(col), _safe(amax(absA)), _safe(amax(absG))
         Q = dd.unsqueeze(-1) * Q * dd.unsqueeze(-2)
         A = de.unsqueeze(-1) * A * dd.unsqueeze(-2)
         G = df.unsqueeze(-1) * G * dd.unsqueeze(-2)
