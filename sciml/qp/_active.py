@@ -45,14 +45,17 @@ def kkt_matrix(d: R.Data, act_g, act_l, act_u):
     """The Jacobian ``K`` of the active-set system (rows: x, y, z)."""
     Q, A, G = d.Q, d.A, d.G
     B, n, p, q = Q.shape[0], Q.shape[-1], A.shape[-2], G.shape[-2]
-    fixed = (act_l | act_u).unsqueeze(-1)
-    eye_n = torch.eye(n, dtype=Q.dtype, device=Q.device).expand(B, n, n)
-    top = torch.cat([torch.where(fixed, eye_n, Q), torch.where(fixed, 0.0, A.mT), torch.where(fixed, 0.0, G.mT)], -1)
-    mid = torch.cat([A, Q.new_zeros(B, p, p + q)], -1)
-    ag = act_g.unsqueeze(-1)
-    eye_q = torch.eye(q, dtype=Q.dtype, device=Q.device).expand(B, q, q)
-    bot = torch.cat([torch.where(ag, G, 0.0), Q.new_zeros(B, q, p), torch.where(ag, 0.0, eye_q)], -1)
-    return torch.cat([top, mid, bot], -2)
+    fixed = act_l | act_u
+    K = Q.new_zeros(B, n + p + q, n + p + q)
+    top = K[:, :n]  # a fixed variable's row is x_j = bound: the unit row
+    top[..., :n], top[..., n:n + p], top[..., n + p:] = Q, A.mT, G.mT
+    top.masked_fill_(fixed.unsqueeze(-1), 0.0)
+    top[..., :n].diagonal(dim1=-2, dim2=-1).add_(fixed.to(Q.dtype))
+    K[:, n:n + p, :n] = A
+    bot = K[:, n + p:]  # an inactive row of G is z_i = 0
+    bot[..., :n] = G.masked_fill(~act_g.unsqueeze(-1), 0.0)
+    bot[..., n + p:].diagonal(dim1=-2, dim2=-1).copy_((~act_g).to(Q.dtype))
+    return K
 
 
 def _rhs(d: R.Data, act_g, act_l, act_u):
