@@ -145,3 +145,11 @@ def test_an_unevaluated_tree_means_what_sympy_makes_of_it():
     f = to_torch(expr, ["y"])
     # exp(tan(y)) underflows to 0 in float64 near -pi/2, but it is positive: sign is 1, as SymPy evaluates it
     assert f(torch.tensor(-1.5703795407351646, dtype=torch.float64)).item() == math.tan(1.0)
+
+
+def test_variables_are_real_as_in_verify():
+    # found by the depth-4 corpus (seed 2): parsed with plain symbols, sign(exp(tan(y))) stayed unevaluated
+    # and underflowed to sign(0) = 0; for real y SymPy (and verify's reference) make it 1
+    f = to_torch("tan(sign(exp(tan(y))))", ["x", "y"])
+    y = torch.tensor([-1.5703795407351646, 0.3], dtype=torch.float64)
+    assert torch.equal(f(torch.zeros(2, dtype=torch.float64), y), torch.full((2,), math.tan(1.0), dtype=torch.float64))

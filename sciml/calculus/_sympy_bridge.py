@@ -314,9 +314,15 @@ def _value_symbols(expr) -> set:
     return set().union(*(_value_symbols(a) for a in expr.args))
 
 
+def _real_variables(expr):
+    # tensors hold real numbers: the expression means what SymPy makes of it for real variables (the
+    # semantics of verify's reference), e.g. sign(exp(tan(y))) is 1 where exp(tan(y)) underflows to 0
+    real = {s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols if s.is_real is None}
+    return expr.xreplace(real) if real else expr
+
+
 def _evaluated(expr):
-    # a tree built with evaluate=False means what SymPy makes of it: sign(exp(u)) is 1, not torch's
-    # sign(0) where exp(u) underflows
+    # a tree built with evaluate=False means what SymPy makes of it: sign(exp(u)) is 1
     if not expr.args or isinstance(expr, _UNEVALUATED):
         return expr
     return expr.func(*(_evaluated(a) for a in expr.args))
@@ -358,7 +364,8 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
     tensor(17., dtype=torch.float64)
     """
     names = _symbol_names(variables)
-    expr = _fold_trivial_relations(_evaluated(parse(expr, where="expr", symbols=names)))
+    given = parse(expr, where="expr", symbols=names)
+    expr = _fold_trivial_relations(_evaluated(_real_variables(given)))
     node = _compile(expr)
     present = {str(s) for s in _value_symbols(expr)}
     absent = [n for n in names if n not in present]
@@ -384,5 +391,5 @@ def to_torch(expr, variables: Sequence) -> Callable[..., torch.Tensor]:
         return out
 
     f.__name__ = "sympy_" + "_".join(names)
-    f.expr, f.variables = expr, tuple(names)
+    f.expr, f.variables = given, tuple(names)
     return f
