@@ -14,7 +14,7 @@ from sciml._validation import as_tensor, check_bool, check_callable, check_choic
 from sciml.pinn import _continuation
 from sciml.pinn._ansatz import Ansatz
 from sciml.pinn._collocation import collocation_points
-from sciml.pinn._guess import fit_guess, fit_unknowns, guess_values
+from sciml.pinn._guess import approach, fit_guess, fit_unknowns, guess_values
 from sciml.pinn._network import TanhMLP
 from sciml.pinn._resample import as_resample
 from sciml.pinn._residual import Residuals
@@ -201,12 +201,16 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
             if isinstance(guess, BVPResult) and set(guess.unknowns) == set(problem.unknowns):
                 guesses = torch.tensor([guess.unknowns[k] for k in problem.unknowns], dtype=dtype, device=device)
             fit = Residuals(problem, net, ansatz, x)
-            theta, misfit = fit_guess(fit, theta, guess_values(guess, problem, x))
+            theta, misfit = fit_guess(fit, theta, guess_values(guess, problem, x), generator)
             notes.append(f"the trial function was fitted to guess= first (relative misfit {misfit:.1e})")
             if not isinstance(guess, BVPResult) and problem.unknowns:
                 guesses = fit_unknowns(fit, theta, guesses)
                 fitted = dict(zip(problem.unknowns, guesses.tolist(), strict=True))
                 notes.append(f"the unknowns fitted to the guess: {fitted}")
+            if max_iter > 0:  # max_iter=0: the fit alone
+                z = approach(Residuals(problem, net, ansatz, x, condition_weight=condition_weight,
+                                       data_weight=data_weight), torch.cat([theta, guesses]))
+                theta, guesses = z[:net.n_params], z[net.n_params:]
         state = RunState(z=torch.cat([theta, guesses]), x=x)
 
     def make_sol(theta):
