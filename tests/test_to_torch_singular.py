@@ -153,3 +153,15 @@ def test_variables_are_real_as_in_verify():
     f = to_torch("tan(sign(exp(tan(y))))", ["x", "y"])
     y = torch.tensor([-1.5703795407351646, 0.3], dtype=torch.float64)
     assert torch.equal(f(torch.zeros(2, dtype=torch.float64), y), torch.full((2,), math.tan(1.0), dtype=torch.float64))
+
+
+def test_log_of_exp_is_its_argument_beyond_exps_range():
+    # found by the order-2 corpus (seed 3): y²/x² = 671 at this point, exp(671) ~ 1.6e291 and its square
+    # overflows in the second derivative; SymPy's Hessian of log(exp(u)) is u's
+    f = to_torch("log(exp(y**2/x**2))", ["x", "y"])
+    point = torch.tensor([-0.06154632098437851, -1.5945961530499835], dtype=torch.float64)
+    h = torch.func.hessian(lambda p: f(p[0], p[1]))(point)
+    x, y = point.tolist()
+    ref = torch.tensor([[6 * y**2 / x**4, -4 * y / x**3], [-4 * y / x**3, 2 / x**2]], dtype=torch.float64)
+    torch.testing.assert_close(h, ref, rtol=1e-13, atol=0)
+    assert f(torch.tensor(0.5, dtype=torch.float64), torch.tensor(30.0, dtype=torch.float64)).item() == 3600.0

@@ -100,6 +100,10 @@ def _compile(expr: sympy.Basic) -> Node:
         return lambda env: const
     if isinstance(expr, sympy.Piecewise):
         return _piecewise(expr)
+    if isinstance(expr, sympy.log) and isinstance(expr.args[0], sympy.exp):
+        # log(exp(u)) is u for every real u (±inf and NaN included); evaluated as written, exp overflows
+        # first (its second derivative at u = 671 was 1e3 times too large): compile u instead
+        return _compile(expr.args[0].args[0])
     args = [_compile(a) for a in expr.args]
     if expr.is_Add:
         return lambda env: _fold(lambda a, b: a + b, [f(env) for f in args])
