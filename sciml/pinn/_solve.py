@@ -114,8 +114,9 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
         An initial guess of the unknown functions, as ``solve_bvp``'s ``y``: an expression in the variable
         (``"sin(2*x)"``; a list or dict for systems), a callable ``guess(x)`` (values of shape ``(N,)`` or
         ``(N, k)``), or a previous result (its unknowns become the guesses of the constants too). The trial
-        function is fitted to it at the collocation points (least squares) before the solve: the way to the
-        second solution of a nonlinear problem, or to a nontrivial eigenfunction.
+        function is fitted to it at the collocation points (least squares) before the solve, whose first steps
+        are then damped in function values (see :mod:`sciml.pinn._guess`): the way to the second solution of a
+        nonlinear problem, or to a nontrivial eigenfunction.
     continuation : dict, optional
         ``{"eps": [1e-1, 1e-2, 1e-3]}``: solve the problem with the parameter ``eps`` (in ``parameters=``) at
         each value in turn, each stage from the previous stage's network, then at its own value (a last listed
