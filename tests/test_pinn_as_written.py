@@ -255,11 +255,12 @@ def test_solve_bvp_reference_from_a_guess_is_the_second_solution():
     assert np.abs(refs.scipy_solution(problem)(x) - 4 / (1 + x) ** 2).max() < 1e-10  # no guess: the first
 
 
-@pytest.mark.parametrize("seed", [3, 4])
+@pytest.mark.parametrize("seed", [3, 4, 7])
 def test_a_guess_fit_and_first_steps_stay_in_its_basin(seed):
     # seed 3: the fresh network is odd about x = 1/2, the guess's difference from the trial function even, and the
     # fit stalled at a misfit of 1.3; seed 4: the first Gauss-Newton step crossed to 4/(1 + x)^2 (3 away from the
-    # guess). With the biases drawn, the last layer fitted first and function-space damping, neither happens.
+    # guess); seed 7: the odd network met the guess to 1e-4 and the solve left the basin. With the biases drawn
+    # for an even difference, the last layer fitted first and function-space damping, none of these happens.
     problem = BVP(*TWO)
     x = _grid(problem)
     with pytest.warns(ConvergenceWarning):
@@ -274,7 +275,7 @@ def test_a_guess_fit_and_first_steps_stay_in_its_basin(seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("guess", "seed"), [("4/(1 + x)**2 + x*(1 - x)", 0), ("4 - 3*x", 0), ("4 - 3*x", 3),
-                                             *((SECOND_GUESS, seed) for seed in range(5))])
+                                             *((SECOND_GUESS, seed) for seed in range(8))])
 def test_two_solutions_from_two_guesses(guess, seed):
     problem = BVP(*TWO)
     with warnings.catch_warnings():  # the second solution converges slowly: the error counts, not the status

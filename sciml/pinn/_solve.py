@@ -202,7 +202,8 @@ def solve(problem: BVP, *, hidden=(20, 20), n_points: int = 64, collocation="che
             if isinstance(guess, BVPResult) and set(guess.unknowns) == set(problem.unknowns):
                 guesses = torch.tensor([guess.unknowns[k] for k in problem.unknowns], dtype=dtype, device=device)
             fit = Residuals(problem, net, ansatz, x)
-            theta, misfit = fit_guess(fit, theta, guess_values(guess, problem, x), generator)
+            mirrored = guess_values(guess, problem, problem.domain[0] + problem.domain[1] - x)
+            theta, misfit = fit_guess(fit, theta, guess_values(guess, problem, x), generator, mirrored)
             notes.append(f"the trial function was fitted to guess= first (relative misfit {misfit:.1e})")
             if not isinstance(guess, BVPResult) and problem.unknowns:
                 guesses = fit_unknowns(fit, theta, guesses)
