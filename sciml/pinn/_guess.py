@@ -25,8 +25,8 @@ of 0–4 ended at the first solution ``4/(1 + x)²``.
   solution on seeds 0–7.
 
 The second solution (``y''`` to about 170) then converges slowly on the (20, 20) network: after 3000
-iterations the error is below 1e-6 on seeds 0–7 (slow test), the relative residual near 5e-7, above the default ``rtol``,
-so the run may end at ``max_iter`` (its message says to raise it).
+iterations the error is below 1e-6 on seeds 0–7 (slow test), the relative residual near 5e-7, above the
+default ``rtol``, so the run may end at ``max_iter`` (its message says to raise it).
 """
 
 from __future__ import annotations
