@@ -25,9 +25,10 @@ import torch
 
 Mask = Callable[[dict], object]  # env -> python bool or bool tensor
 
+#: steps: zero derivative wherever one exists
+STEPS = (sympy.sign, sympy.Heaviside, sympy.floor, sympy.ceiling)
 #: functions with zero derivative wherever they have one
-_PIECEWISE_CONSTANT = (sympy.Heaviside, sympy.sign, sympy.floor, sympy.ceiling, sympy.core.relational.Relational,
-                       sympy.logic.boolalg.Boolean)
+_PIECEWISE_CONSTANT = (*STEPS, sympy.core.relational.Relational, sympy.logic.boolalg.Boolean)
 
 
 def _all(masks: list[Mask]) -> Mask:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import sympy
 import torch
 
-from sciml.calculus._constant_regions import constant_mask, cut_where_constant
+from sciml.calculus._constant_regions import STEPS, constant_mask, cut_where_constant
 from sciml.expressions import parse
 
 Node = Callable[[dict], object]  # env (symbol name -> tensor) -> tensor or python float
@@ -44,10 +44,6 @@ _UNARY = {
     sympy.re: lambda t: t, sympy.im: lambda t: 0 * t,
 }
 
-
-#: steps: zero derivative wherever one exists. Their argument is detached, so no zero reaches its graph to meet
-#: an infinite slope there (0·∞ = NaN): sign((E - x)/Heaviside(x)) has derivative 0 at x < 0, as in SymPy
-_STEPS = (sympy.sign, sympy.Heaviside, sympy.floor, sympy.ceiling)
 
 #: finite at a point where their derivative is infinite (fractional powers are handled with ``Pow``)
 _INFINITE_SLOPE = (sympy.asin, sympy.acos, sympy.acosh)
@@ -128,7 +124,7 @@ def _compile(expr: sympy.Basic) -> Node:
         arg = args[0]
         if func in _INFINITE_SLOPE:
             arg = cut_where_constant(arg, constant_mask(expr.args[0], _compile))
-        if func in _STEPS:
+        if func in STEPS:  # detached: no zero reaches the argument's graph to meet an infinite slope (0·∞ = NaN)
             return lambda env: op(_as_tensor_of(arg(env), env).detach())
         return lambda env: op(_as_tensor_of(arg(env), env))
     if func is sympy.atan2:
@@ -307,7 +303,7 @@ def _symbol_names(variables) -> list[str]:
 def _value_symbols(expr) -> set:
     """The symbols the value of ``expr`` can vary with smoothly: those of ``Piecewise`` conditions or of steps
     alone do not."""
-    if isinstance(expr, _STEPS):
+    if isinstance(expr, STEPS):
         return set()
     if isinstance(expr, sympy.Piecewise):
         return set().union(*(_value_symbols(e) for e, _ in expr.args))
